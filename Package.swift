@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// LlamaKit: run Llama-architecture language models from Swift with pluggable compute backends.
+import PackageDescription
+
+let package = Package(
+    name: "LlamaKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "LlamaKit", targets: ["LlamaKit"]),
+        .library(name: "LlamaKitCPU", targets: ["LlamaKitCPU"]),
+        .executable(name: "llama-cli", targets: ["llama-cli"]),
+        .executable(name: "llama-logits", targets: ["llama-logits"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+    ],
+    targets: [
+        // Core: tensors, formats, tokenizer, chat templates, the model graph. Imports no BLAS or OpenCL.
+        .target(name: "LlamaKit"),
+
+        // OpenBLAS through pkg-config (Debian/Ubuntu: libopenblas-dev).
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        // Hand-written CPU kernels in C. SIMD paths use per-function target attributes chosen at run time,
+        // so the package needs no -march flags (SwiftPM refuses unsafeFlags in dependencies).
+        .target(name: "CLlamaKitKernels", path: "Sources/CLlamaKitKernels"),
+        .target(name: "LlamaKitCPU", dependencies: ["LlamaKit", "CLlamaKitKernels", "COpenBLAS"]),
+
+        .executableTarget(
+            name: "llama-cli",
+            dependencies: ["LlamaKit", "LlamaKitCPU", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/llama-cli"
+        ),
+        .executableTarget(
+            name: "llama-logits",
+            dependencies: ["LlamaKit", "LlamaKitCPU", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/llama-logits"
+        ),
+
+        .testTarget(name: "LlamaKitTests", dependencies: ["LlamaKit"]),
+        .testTarget(name: "LlamaKitCPUTests", dependencies: ["LlamaKit", "LlamaKitCPU"]),
+    ]
+)

@@ -1,0 +1,1 @@
+#include "llamakit_kernels.h"

@@ -1,0 +1,50 @@
+/// A read-only view of tensor bytes in host memory, usually inside a memory-mapped model file.
+///
+/// The view does not copy: `owner` keeps the mapping alive for as long as any view (or a backend tensor
+/// wrapping it) exists. Shapes follow the ggml convention: `columns` is the innermost (contiguous)
+/// dimension, `rows` is the product of all outer dimensions.
+public struct HostTensor: @unchecked Sendable {
+    /// The tensor's name in its file (for messages).
+    public let name: String
+    public let type: TensorType
+    public let rows: Int
+    public let columns: Int
+    /// Exactly `rows * rowBytes` bytes.
+    public let bytes: UnsafeRawBufferPointer
+    /// Keeps `bytes` valid (a mapped file, or an array's storage).
+    public let owner: AnyObject?
+
+    public init(name: String, type: TensorType, rows: Int, columns: Int, bytes: UnsafeRawBufferPointer, owner: AnyObject?) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.bytes = bytes
+        self.owner = owner
+    }
+
+    /// Bytes per row.
+    public var rowBytes: Int { bytes.count / max(rows, 1) }
+}
+
+/// Owns a heap allocation that a ``HostTensor`` points into (tensors built in memory, e.g. in tests).
+public final class HostAllocation: @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer
+    public let count: Int
+
+    public init(count: Int, alignment: Int = 64) {
+        self.count = count
+        self.pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: alignment)
+        self.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+    }
+
+    /// Copies `values` into a new allocation.
+    public convenience init(floats values: [Float]) {
+        self.init(count: values.count * 4)
+        values.withUnsafeBytes { if let base = $0.baseAddress { pointer.copyMemory(from: base, byteCount: $0.count) } }
+    }
+
+    public var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: pointer, count: count) }
+
+    deinit { pointer.deallocate() }
+}
