@@ -1,1 +1,63 @@
-print("llama-logits")
+import ArgumentParser
+import Foundation
+import LlamaKit
+import LlamaKitCPU
+
+/// Writes a model's float32 logits for given token ids as a NumPy .npy file: the hook for parity tests.
+@main
+struct LlamaLogits: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llama-logits",
+        abstract: "Evaluate token ids and write float32 logits as .npy.")
+
+    @Option(help: "Path to a GGUF model.")
+    var model: String = DefaultModel.path
+
+    @Option(help: "Comma-separated token ids, e.g. 1,2,3.")
+    var ids: String
+
+    @Flag(help: "Write logits for every position ([positions, vocab]) instead of the last one ([vocab]).")
+    var allPositions = false
+
+    @Option(help: "Output .npy file.")
+    var out: String
+
+    @Option(help: "Compute backend: cpu.")
+    var backend: String = "cpu"
+
+    @Option(help: "Threads for the CPU backend.")
+    var threads: Int?
+
+    @Option(help: "Batch size for prompt evaluation.")
+    var batch: Int = 256
+
+    mutating func run() throws {
+        do {
+            let tokens = try parseIDs(ids)
+            guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
+            let model = try LlamaModel(gguf: GGUFFile(path: self.model), backend: CPUBackend(threads: threads))
+            let state = try model.makeState(contextLength: max(tokens.count, 1), batchCapacity: batch)
+            let logits = try model.forward(tokens, state: state, logits: allPositions ? .allPositions : .lastPosition)
+            let shape = allPositions ? [tokens.count, model.configuration.vocabularySize] : [model.configuration.vocabularySize]
+            try NumPyFile.write(float32: logits, shape: shape, to: out)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("llama-logits: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func parseIDs(_ text: String) throws -> [Int32] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        var result: [Int32] = []
+        for part in parts {
+            guard let id = Int32(part.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("'\(part)' is not a token id (expected comma-separated integers).")
+            }
+            result.append(id)
+        }
+        guard !result.isEmpty else { throw ValidationError("--ids is empty.") }
+        return result
+    }
+}

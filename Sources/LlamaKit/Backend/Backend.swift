@@ -68,9 +68,10 @@ public protocol Backend: AnyObject, Sendable {
     func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, firstPosition: Int,
               inverseFrequencies: [Float], layout: RopeLayout) throws
 
-    /// Copies the first `rows` rows of `source` into `destination` starting at row `atRow`
-    /// (stores new keys/values into a KV cache; converts f32 to the cache's type).
-    func copyRows(_ source: any BackendTensor, into destination: any BackendTensor, atRow: Int, rows: Int) throws
+    /// Copies rows `[sourceRow, sourceRow + rows)` of `source` to rows starting at `destinationRow` of
+    /// `destination` (stores new keys/values into a KV cache; picks the last row for logits).
+    func copyRows(_ source: any BackendTensor, sourceRow: Int, into destination: any BackendTensor,
+                  destinationRow: Int, rows: Int) throws
 
     /// Causal grouped-query attention over a KV cache.
     ///
