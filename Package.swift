@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "LlamaKitCPU", targets: ["LlamaKitCPU"]),
         .executable(name: "llama-cli", targets: ["llama-cli"]),
         .executable(name: "llama-logits", targets: ["llama-logits"]),
+        .executable(name: "llama-bench", targets: ["llama-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,8 +42,15 @@ let package = Package(
             dependencies: ["LlamaKit", "LlamaKitCPU", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-logits"
         ),
+        .executableTarget(
+            name: "llama-bench",
+            dependencies: ["LlamaKit", "LlamaKitCPU", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/llama-bench"
+        ),
 
-        .testTarget(name: "LlamaKitTests", dependencies: ["LlamaKit"]),
-        .testTarget(name: "LlamaKitCPUTests", dependencies: ["LlamaKit", "LlamaKitCPU"]),
+        // Builders for test inputs (GGUF files made byte by byte), shared by the test targets.
+        .target(name: "LlamaKitTestSupport", dependencies: ["LlamaKit"], path: "Tests/LlamaKitTestSupport"),
+        .testTarget(name: "LlamaKitTests", dependencies: ["LlamaKit", "LlamaKitTestSupport"]),
+        .testTarget(name: "LlamaKitCPUTests", dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitTestSupport"]),
     ]
 )

@@ -1,1 +1,105 @@
-print("llama-cli")
+import ArgumentParser
+import Foundation
+import LlamaKit
+import LlamaKitCPU
+
+/// Chat with a model, or continue a raw prompt. Generated text goes to stdout; timings go to stderr.
+@main
+struct LlamaCLI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llama-cli",
+        abstract: "Chat with a Llama-architecture model (interactive when no --prompt is given).")
+
+    @Option(help: "Path to a GGUF model (default: the fetched SmolLM2-135M-Instruct).")
+    var model: String = DefaultModel.path
+    @Option(help: "A single prompt; without it, an interactive chat starts.")
+    var prompt: String?
+    @Option(help: "System message (replaces the template's default).")
+    var system: String?
+    @Flag(help: "Continue the prompt as raw text, without the chat template.")
+    var raw = false
+    @Option(help: "Maximum new tokens per reply.")
+    var maxTokens: Int = 512
+    @Option(help: "Sampling temperature (0 = greedy).")
+    var temperature: Float = 0.8
+    @Option(help: "Top-k (0 = off).")
+    var topK: Int = 40
+    @Option(help: "Top-p (1 = off).")
+    var topP: Float = 0.95
+    @Option(help: "Min-p (0 = off).")
+    var minP: Float = 0.05
+    @Option(help: "Repetition penalty (1 = off).")
+    var repeatPenalty: Float = 1.0
+    @Option(help: "Random seed for reproducible sampling.")
+    var seed: UInt64?
+    @Option(help: "CPU threads (default: all cores).")
+    var threads: Int?
+    @Option(help: "Context length in tokens.")
+    var ctx: Int = 4096
+    @Option(help: "Compute backend: cpu.")
+    var backend: String = "cpu"
+
+    mutating func run() throws {
+        guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
+        guard ctx > 0, maxTokens >= 0 else { throw ValidationError("--ctx must be positive and --max-tokens not negative.") }
+        do {
+            try chat()
+        } catch {
+            Self.log("llama-cli: error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func chat() throws {
+        let loadStart = Date()
+        Self.log("loading \(model) ...")
+        let languageModel = try LanguageModel.load(path: model, backend: CPUBackend(threads: threads))
+        let c = languageModel.configuration
+        Self.log(String(format: "loaded in %.2f s: %d layers, hidden %d, %d/%d heads, vocab %d", Date().timeIntervalSince(loadStart),
+                        c.layerCount, c.hiddenSize, c.headCount, c.kvHeadCount, c.vocabularySize))
+        let options = GenerationOptions(
+            maxTokens: maxTokens,
+            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                         repetitionPenalty: repeatPenalty, seed: seed))
+
+        if raw {
+            guard let prompt else { throw ValidationError("--raw needs --prompt.") }
+            let session = try Session(model: languageModel, contextLength: ctx)
+            let result = try session.generate(prompt: session.encode(prompt), options: options, onText: Self.write)
+            Self.finish(result)
+            return
+        }
+        let chat = try ChatSession(model: languageModel, contextLength: ctx, systemPrompt: system)
+        if let prompt {
+            Self.finish(try chat.respond(to: prompt, options: options, onText: Self.write))
+            return
+        }
+        Self.log("interactive chat: type a message, an empty line or Ctrl-D to quit.")
+        while true {
+            FileHandle.standardError.write(Data("> ".utf8))
+            guard let line = readLine(), !line.isEmpty else { break }
+            do {
+                Self.finish(try chat.respond(to: line, options: options, onText: Self.write))
+            } catch let error as ModelError {
+                Self.log("llama-cli: \(error)")
+            }
+        }
+    }
+
+    private static func write(_ piece: String) -> Bool {
+        FileHandle.standardOutput.write(Data(piece.utf8))
+        return true
+    }
+
+    private static func finish(_ result: GenerationResult) {
+        FileHandle.standardOutput.write(Data("\n".utf8))
+        let s = result.stats
+        log(String(format: "prompt: %d tokens (%d evaluated) in %.3f s, %.1f tokens/s | generation: %d tokens in %.3f s, %.1f tokens/s | stop: %@",
+                   s.promptTokens, s.evaluatedPromptTokens, s.promptSeconds, s.promptTokensPerSecond,
+                   s.generatedTokens, s.generationSeconds, s.generationTokensPerSecond, "\(result.stopReason)"))
+    }
+
+    private static func log(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}

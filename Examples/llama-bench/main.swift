@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import LlamaKit
+import LlamaKitCPU
+
+/// Measures prompt processing (pp) and token generation (tg) speed the way llama.cpp's llama-bench does:
+/// pp: one batch of `-p` tokens into an empty cache; tg: `-n` single-token decode steps from an empty cache.
+/// Each test runs once as warm-up, then `-r` times; reported as mean ± standard deviation tokens/s.
+@main
+struct LlamaBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "llama-bench", abstract: "Benchmark prompt and generation speed.")
+
+    @Option(name: [.short, .long], help: "Path to a GGUF model.")
+    var model: String = DefaultModel.path
+    @Option(name: [.customShort("p"), .long], help: "Prompt tokens (0 to skip).")
+    var nPrompt: Int = 512
+    @Option(name: [.customShort("n"), .long], help: "Generated tokens (0 to skip).")
+    var nGen: Int = 128
+    @Option(name: [.customShort("t"), .long], help: "Threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: [.customShort("r"), .long], help: "Repetitions.")
+    var repetitions: Int = 5
+    @Option(name: [.customShort("b"), .long], help: "Batch size for prompt processing.")
+    var batch: Int = 512
+    @Option(help: "Compute backend: cpu.")
+    var backend: String = "cpu"
+    @Option(name: [.customShort("o"), .long], help: "Output format: md or json.")
+    var output: String = "md"
+
+    struct Record: Encodable {
+        let model_type: String
+        let backend: String
+        let n_threads: Int
+        let n_prompt: Int
+        let n_gen: Int
+        let avg_ts: Double
+        let stddev_ts: Double
+        let samples_ts: [Double]
+    }
+
+    mutating func run() throws {
+        guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
+        guard ["md", "json"].contains(output) else { throw ValidationError("-o must be md or json.") }
+        guard repetitions > 0, nPrompt >= 0, nGen >= 0, threads > 0 else { throw ValidationError("-r, -t must be positive; -p, -n not negative.") }
+        let gguf = try GGUFFile(path: model)
+        let network = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: threads))
+        let c = network.configuration
+        let typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
+        // Deterministic token ids spread over the vocabulary (content does not change the cost).
+        var generator = SeededGenerator(seed: 1)
+        let prompt = (0 ..< max(nPrompt, 1)).map { _ in Int32(generator.next() % UInt64(c.vocabularySize)) }
+        let state = try network.makeState(contextLength: max(nPrompt, nGen + 1, 1), batchCapacity: batch)
+
+        var records: [Record] = []
+        if nPrompt > 0 {
+            let samples = try measure {
+                state.truncate(to: 0)
+                _ = try network.forward(prompt, state: state)
+                return nPrompt
+            }
+            records.append(record(typeName, samples, nPrompt: nPrompt, nGen: 0))
+        }
+        if nGen > 0 {
+            let samples = try measure {
+                state.truncate(to: 0)
+                var token = prompt[0]
+                for _ in 0 ..< nGen {
+                    let logits = try network.forward([token], state: state)
+                    token = Sampler.argmax(logits)
+                }
+                return nGen
+            }
+            records.append(record(typeName, samples, nPrompt: 0, nGen: nGen))
+        }
+        if output == "json" {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(records), as: UTF8.self))
+        } else {
+            print("| model | backend | threads | test | t/s |")
+            print("| --- | --- | ---: | ---: | ---: |")
+            for r in records {
+                let test = r.n_prompt > 0 ? "pp\(r.n_prompt)" : "tg\(r.n_gen)"
+                print("| \(r.model_type) | \(r.backend) | \(r.n_threads) | \(test) | \(String(format: "%.2f ± %.2f", r.avg_ts, r.stddev_ts)) |")
+            }
+        }
+    }
+
+    private func measure(_ body: () throws -> Int) throws -> [Double] {
+        _ = try body()  // warm-up: page in the weights, start the threads
+        return try (0 ..< repetitions).map { _ in
+            let start = DispatchTime.now()
+            let tokens = try body()
+            return Double(tokens) / (Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+        }
+    }
+
+    private func record(_ type: String, _ samples: [Double], nPrompt: Int, nGen: Int) -> Record {
+        let mean = samples.reduce(0, +) / Double(samples.count)
+        let variance = samples.count > 1 ? samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(samples.count - 1) : 0
+        return Record(model_type: type, backend: backend, n_threads: threads, n_prompt: nPrompt, n_gen: nGen,
+                      avg_ts: mean, stddev_ts: variance.squareRoot(), samples_ts: samples)
+    }
+}

@@ -1,0 +1,33 @@
+# The two commands a fresh machine needs:
+#   make chat   — install, fetch the default model, build, and chat with it
+#   make test   — install, fetch, build and run the test suite
+SWIFT ?= swift
+CONFIG ?= release
+PROMPT ?=
+
+.PHONY: deps fetch build chat demo test clean
+
+deps:
+	@Scripts/install-deps.sh
+
+fetch:
+	@Scripts/fetch-models.sh
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product llama-cli
+	$(SWIFT) build -c $(CONFIG) --product llama-logits
+
+# Interactive chat with the default model (SmolLM2-135M-Instruct); PROMPT="..." asks one question instead.
+chat: deps fetch build
+	@if [ -n "$(PROMPT)" ]; then .build/$(CONFIG)/llama-cli --prompt "$(PROMPT)"; else .build/$(CONFIG)/llama-cli; fi
+
+demo: deps fetch build
+	.build/$(CONFIG)/llama-cli --prompt "What is the capital of France?" --temperature 0
+
+# Tests run optimised (-c release): the end-to-end model tests would take minutes in a debug build.
+test: deps fetch
+	$(SWIFT) build -c $(CONFIG) --build-tests
+	$(SWIFT) test -c $(CONFIG) --skip-build
+
+clean:
+	rm -rf .build

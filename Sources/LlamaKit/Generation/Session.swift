@@ -1,0 +1,132 @@
+import Foundation
+
+/// One sequence being generated: a KV cache plus the tokens it holds.
+///
+/// A new prompt that starts with tokens already in the cache evaluates only the rest, so multi-turn chats
+/// pay only for what each turn adds. Calls are serialised: a session generates one thing at a time.
+public final class Session: @unchecked Sendable {
+    public let model: LanguageModel
+    public var contextLength: Int { state.contextLength }
+    private let state: InferenceState
+    private var cached: [Int32] = []
+    private let lock = NSLock()
+
+    public init(model: LanguageModel, contextLength: Int = 4096, batchSize: Int = 256) throws {
+        self.model = model
+        self.state = try model.network.makeState(contextLength: contextLength, batchCapacity: batchSize)
+    }
+
+    /// Tokens currently held in the KV cache.
+    public var cachedTokens: [Int32] { lock.withLock { cached } }
+
+    /// Empties the KV cache.
+    public func reset() {
+        lock.withLock {
+            cached = []
+            state.truncate(to: 0)
+        }
+    }
+
+    /// Encodes raw text (no chat template) with the model's BOS convention, parsing special tokens.
+    public func encode(_ text: String) -> [Int32] {
+        model.tokenizer.encode(text, addBOS: model.tokenizer.addsBOSByDefault, parseSpecial: true)
+    }
+
+    /// Generates a continuation of `prompt`, calling `onText` with each whole-character piece.
+    /// `onText` returns `false` to stop early (reported as ``StopReason/cancelled``).
+    public func generate(prompt: [Int32], options: GenerationOptions = GenerationOptions(),
+                         onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !prompt.isEmpty else { throw ModelError.emptyInput }
+        guard prompt.count < state.contextLength else {
+            throw ModelError.contextOverflow(needed: prompt.count + 1, contextLength: state.contextLength)
+        }
+        let network = model.network
+
+        // Reuse the cached prefix; the last prompt token is always evaluated, for its logits.
+        var reuse = zip(cached, prompt).prefix { $0 == $1 }.count
+        reuse = min(reuse, prompt.count - 1)
+        state.truncate(to: reuse)
+        cached = Array(prompt[..<reuse])
+
+        let promptStart = DispatchTime.now()
+        var logits = try network.forward(Array(prompt[reuse...]), state: state)
+        cached = prompt
+        let promptSeconds = Self.seconds(since: promptStart)
+
+        let stopTokens = model.tokenizer.endOfTurnTokens.union(options.extraStopTokens)
+        var sampler = Sampler(options.sampling)
+        var detokenizer = StreamingDetokenizer(tokenizer: model.tokenizer)
+        var filter = StopStringFilter(options.stopStrings)
+        var generated: [Int32] = []
+        var text = ""
+        var reason = StopReason.maxTokens
+        let generationStart = DispatchTime.now()
+
+        func emit(_ piece: String) -> Bool {
+            guard !piece.isEmpty else { return true }
+            text += piece
+            return onText(piece)
+        }
+
+        while generated.count < options.maxTokens {
+            if Task.isCancelled { reason = .cancelled; break }
+            let token = sampler.sample(logits: logits, history: cached)
+            if stopTokens.contains(token) { reason = .endOfTurn(token: token); break }
+            generated.append(token)
+            let piece = filter.push(try detokenizer.append(token))
+            if let stop = filter.matched {
+                _ = emit(piece)
+                reason = .stopString(stop)
+                break
+            }
+            if !emit(piece) { reason = .cancelled; break }
+            if generated.count == options.maxTokens { break }
+            if state.position >= state.contextLength { reason = .contextFull; break }
+            logits = try network.forward([token], state: state)
+            cached.append(token)
+        }
+        if filter.matched == nil {
+            _ = emit(filter.push(detokenizer.flush()))
+            _ = emit(filter.flush())
+        }
+        let stats = GenerationStats(promptTokens: prompt.count, evaluatedPromptTokens: prompt.count - reuse,
+                                    generatedTokens: generated.count, promptSeconds: promptSeconds,
+                                    generationSeconds: Self.seconds(since: generationStart))
+        return GenerationResult(text: text, tokens: generated, stopReason: reason, stats: stats)
+    }
+
+    /// Streams a continuation of `prompt` as an `AsyncSequence` of text pieces followed by one
+    /// ``GenerationEvent/finished(_:)``. Cancelling the consuming task stops generation.
+    public func stream(prompt: [Int32], options: GenerationOptions = GenerationOptions()) -> AsyncThrowingStream<GenerationEvent, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task.detached {
+                do {
+                    let result = try self.generate(prompt: prompt, options: options) { piece in
+                        continuation.yield(.text(piece))
+                        return !Task.isCancelled
+                    }
+                    continuation.yield(.finished(result))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Logits for `tokens` evaluated after what the cache holds (used by tests and scoring).
+    public func evaluate(_ tokens: [Int32]) throws -> [Float] {
+        try lock.withLock {
+            let logits = try model.network.forward(tokens, state: state)
+            cached += tokens
+            return logits
+        }
+    }
+
+    private static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import LlamaKit
+import LlamaKitCPU
+import Testing
+
+/// Greedy generation, chat, streaming and KV-cache reuse on SmolLM2, against transformers' greedy output
+/// (Tests/Fixtures/smollm2/greedy.json).
+@Suite("Generation with SmolLM2")
+struct GenerationTests {
+    struct GreedyCase {
+        let name: String
+        let kind: String
+        let promptText: String
+        let promptIDs: [Int32]
+        let ids48: [Int32]
+        let textUntilEOS: String
+        let messages: [ChatMessage]
+    }
+
+    static func greedyCases() throws -> [GreedyCase] {
+        let root = try #require(try TestSupport.json("smollm2/greedy.json") as? [String: Any])
+        let cases = try #require(root["cases"] as? [[String: Any]])
+        return try cases.map { c in
+            let messages = (c["messages"] as? [[String: String]] ?? []).map { ChatMessage(role: $0["role"] ?? "", content: $0["content"] ?? "") }
+            return GreedyCase(name: try #require(c["name"] as? String), kind: try #require(c["kind"] as? String),
+                              promptText: try #require(c["prompt_text"] as? String),
+                              promptIDs: try #require(c["prompt_ids"] as? [Int]).map(Int32.init),
+                              ids48: try #require(c["ids_48"] as? [Int]).map(Int32.init),
+                              textUntilEOS: try #require(c["text_until_eos"] as? String), messages: messages)
+        }
+    }
+
+    @Test("48 greedy tokens identical to transformers, raw and ChatML prompts")
+    func greedyContinuations() throws {
+        let model = try TestSupport.model()
+        let cases = try Self.greedyCases()
+        #expect(cases.contains { $0.kind == "raw" } && cases.contains { $0.kind == "chat" })
+        for c in cases {
+            // Our tokenizer and chat template must produce the reference prompt.
+            if c.kind == "chat" {
+                let rendered = try #require(model.chatTemplate).render(c.messages, addGenerationPrompt: true)
+                #expect(rendered == c.promptText, "\(c.name): chat template output differs")
+            }
+            let ids = model.tokenizer.encode(c.promptText, addBOS: false, parseSpecial: c.kind == "chat")
+            #expect(ids == c.promptIDs, "\(c.name): prompt tokens differ")
+
+            // 48 tokens, through end-of-turn tokens, one decode step at a time.
+            let state = try model.network.makeState(contextLength: c.promptIDs.count + 48)
+            var logits = try model.network.forward(c.promptIDs, state: state)
+            var generated: [Int32] = []
+            while generated.count < 48 {
+                let token = Sampler.argmax(logits)
+                generated.append(token)
+                if generated.count < 48 { logits = try model.network.forward([token], state: state) }
+            }
+            #expect(generated == c.ids48, "\(c.name): greedy continuation differs")
+        }
+    }
+
+    @Test("chat answers the reference and stops at the end of the turn")
+    func chatAnswer() throws {
+        let model = try TestSupport.model()
+        let reference = try #require(try Self.greedyCases().first { $0.name == "chat_france" })
+        let chat = try ChatSession(model: model, contextLength: 512)
+        let result = try chat.respond(to: "What is the capital of France?", options: GenerationOptions(maxTokens: 64, sampling: .greedy))
+        #expect(result.text == reference.textUntilEOS)
+        #expect(result.text == "The capital of France is Paris.")
+        #expect(result.stopReason == .endOfTurn(token: model.tokenizer.tokenID(for: "<|im_end|>") ?? -1))
+    }
+
+    @Test("streamed pieces concatenate to the result; stop strings end generation")
+    func streamingAndStopStrings() async throws {
+        let model = try TestSupport.model()
+        let reference = try #require(try Self.greedyCases().first { $0.name == "raw_fact" })
+        let session = try Session(model: model, contextLength: 256)
+        var pieces: [String] = []
+        var final: GenerationResult?
+        for try await event in session.stream(prompt: reference.promptIDs, options: GenerationOptions(maxTokens: 20, sampling: .greedy)) {
+            switch event {
+            case let .text(piece): pieces.append(piece)
+            case let .finished(result): final = result
+            }
+        }
+        let result = try #require(final)
+        #expect(pieces.joined() == result.text)
+        #expect(result.tokens == Array(reference.ids48.prefix(20)))
+        #expect(result.stopReason == .maxTokens)
+
+        let stopped = try session.generate(prompt: reference.promptIDs,
+                                           options: GenerationOptions(maxTokens: 48, sampling: .greedy, stopStrings: [" solar"]))
+        let full = try model.tokenizer.decode(reference.ids48)
+        let expected = String(full[..<try #require(full.range(of: " solar")).lowerBound])
+        #expect(stopped.text == expected)
+        #expect(stopped.stopReason == .stopString(" solar"))
+        // The second call reused the whole prompt from the cache except its last token.
+        #expect(stopped.stats.evaluatedPromptTokens == 1)
+    }
+
+    @Test("a callback returning false cancels")
+    func cancellation() throws {
+        let model = try TestSupport.model()
+        let session = try Session(model: model, contextLength: 128)
+        var calls = 0
+        let result = try session.generate(prompt: session.encode("Once upon a time"), options: GenerationOptions(maxTokens: 40, sampling: .greedy)) { _ in
+            calls += 1
+            return calls < 3
+        }
+        #expect(result.stopReason == .cancelled)
+        #expect(result.tokens.count <= 4)
+    }
+
+    @Test("turn 2 evaluates only its new tokens and matches a from-scratch evaluation")
+    func multiTurnReuse() throws {
+        let model = try TestSupport.model()
+        let chat = try ChatSession(model: model, contextLength: 1024)
+        let first = try chat.respond(to: "What is the capital of France?", options: GenerationOptions(maxTokens: 32, sampling: .greedy))
+        #expect(first.stats.evaluatedPromptTokens == first.stats.promptTokens)
+        let cachedAfterTurn1 = chat.session.cachedTokens
+        let prompt2 = try chat.promptTokens(adding: ChatMessage(role: "user", content: "And of Germany?"))
+        let shared = zip(cachedAfterTurn1, prompt2).prefix { $0 == $1 }.count
+        let second = try chat.respond(to: "And of Germany?", options: GenerationOptions(maxTokens: 32, sampling: .greedy))
+        #expect(second.stats.promptTokens == prompt2.count)
+        #expect(second.stats.evaluatedPromptTokens == prompt2.count - shared)
+        #expect(second.stats.evaluatedPromptTokens < prompt2.count / 2, "turn 2 re-evaluated most of the conversation")
+
+        // The logits after the reused prefix equal those of a fresh evaluation of the whole prompt.
+        let reused = try Session(model: model, contextLength: 1024)
+        _ = try reused.evaluate(Array(prompt2[..<shared]))
+        let incremental = try reused.evaluate(Array(prompt2[shared...]))
+        let fresh = try Session(model: model, contextLength: 1024).evaluate(prompt2)
+        let diff = zip(incremental, fresh).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(diff < 1e-4, "max abs diff \(diff)")
+        #expect(Sampler.argmax(incremental) == Sampler.argmax(fresh))
+    }
+
+    @Test("token-by-token decoding equals one-shot evaluation")
+    func incrementalEqualsOneShot() throws {
+        let model = try TestSupport.model()
+        let ids = model.tokenizer.encode("The quick brown fox jumps over the lazy dog because it wanted to see", addBOS: false, parseSpecial: false)
+        let oneShot = try model.network.forward(ids, state: model.network.makeState(contextLength: 64), logits: .allPositions)
+        let state = try model.network.makeState(contextLength: 64)
+        let vocab = model.configuration.vocabularySize
+        var worst: Float = 0
+        for (i, id) in ids.enumerated() {
+            let step = try model.network.forward([id], state: state)
+            worst = max(worst, zip(step, oneShot[i * vocab ..< (i + 1) * vocab]).map { abs($0 - $1) }.max() ?? .infinity)
+        }
+        #expect(worst < 1e-4, "max abs diff \(worst)")
+    }
+}
