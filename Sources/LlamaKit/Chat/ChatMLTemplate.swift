@@ -1,0 +1,32 @@
+/// The ChatML format: each message is `<|im_start|>{role}\n{content}<|im_end|>\n`, and the generation
+/// prompt is `<|im_start|>assistant\n`. Used by SmolLM, Qwen, Hermes and many others.
+public struct ChatMLTemplate: ChatTemplate, Equatable {
+    /// The system message inserted when a non-empty conversation does not start with one, as SmolLM's
+    /// template does; `nil` inserts nothing.
+    public var defaultSystemPrompt: String?
+
+    public init(defaultSystemPrompt: String? = nil) {
+        self.defaultSystemPrompt = defaultSystemPrompt
+    }
+
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(ChatTemplateError) -> String {
+        var out = ""
+        // Only inside the message loop, as in the Jinja original: an empty conversation gets no system turn.
+        if let defaultSystemPrompt, let first = messages.first, first.role != "system" {
+            Self.append(role: "system", content: defaultSystemPrompt, to: &out)
+        }
+        for message in messages {
+            Self.append(role: message.role, content: message.content, to: &out)
+        }
+        if addGenerationPrompt { out += "<|im_start|>assistant\n" }
+        return out
+    }
+
+    private static func append(role: String, content: String, to out: inout String) {
+        out += "<|im_start|>"
+        out += role
+        out += "\n"
+        out += content
+        out += "<|im_end|>\n"
+    }
+}

@@ -1,0 +1,65 @@
+/// GPT-2's reversible mapping between bytes and printable Unicode scalars.
+///
+/// Byte-level BPE vocabularies cannot store raw bytes such as spaces, control characters or halves of
+/// multi-byte characters as text, so every byte is spelled as one visible scalar: the printable Latin-1
+/// bytes (`!`...`~`, `¡`...`¬`, `®`...`ÿ`) stand for themselves and the other 68 bytes take the scalars from
+/// U+0100 upward, in byte order. A space is therefore `Ġ` (U+0120) and a newline `Ċ` (U+010A).
+enum ByteUnicodeMapping {
+    /// The scalar that spells each byte.
+    static let scalarForByte: [Unicode.Scalar] = {
+        var table = [Unicode.Scalar](repeating: " ", count: 256)
+        var next: UInt32 = 256
+        for byte in 0 ..< 256 {
+            if isPrintable(UInt8(byte)) {
+                table[byte] = Unicode.Scalar(UInt8(byte))
+            } else {
+                // 256 + at most 68 is always a valid scalar.
+                table[byte] = Unicode.Scalar(next) ?? " "
+                next += 1
+            }
+        }
+        return table
+    }()
+
+    /// The byte each spelling scalar stands for, indexed by scalar value (all of them are below U+0144).
+    static let byteForScalar: [Int16] = {
+        var table = [Int16](repeating: -1, count: 0x144)
+        for (byte, scalar) in scalarForByte.enumerated() { table[Int(scalar.value)] = Int16(byte) }
+        return table
+    }()
+
+    /// The byte `scalar` spells, or `nil` if it is not part of the byte alphabet.
+    @inline(__always)
+    static func byte(for scalar: Unicode.Scalar) -> UInt8? {
+        let value = Int(scalar.value)
+        guard value < byteForScalar.count else { return nil }
+        let byte = byteForScalar[value]
+        return byte < 0 ? nil : UInt8(byte)
+    }
+
+    /// The bytes a byte-level token spells. Scalars outside the byte alphabet (which a well-formed
+    /// vocabulary never has in normal tokens) are kept as their own UTF-8, as Hugging Face's decoder does.
+    static func bytes(spelledBy token: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(token.utf8.count)
+        for scalar in token.unicodeScalars {
+            if let byte = byte(for: scalar) {
+                out.append(byte)
+            } else {
+                out.append(contentsOf: String(scalar).utf8)
+            }
+        }
+        return out
+    }
+
+    /// The byte-level spelling of `bytes`.
+    static func spelling(of bytes: some Sequence<UInt8>) -> String {
+        var scalars = String.UnicodeScalarView()
+        for byte in bytes { scalars.append(scalarForByte[Int(byte)]) }
+        return String(scalars)
+    }
+
+    private static func isPrintable(_ byte: UInt8) -> Bool {
+        (0x21 ... 0x7E).contains(byte) || (0xA1 ... 0xAC).contains(byte) || (0xAE ... 0xFF).contains(byte)
+    }
+}
