@@ -89,7 +89,8 @@ struct GenerationTests {
         let stopped = try session.generate(prompt: reference.promptIDs,
                                            options: GenerationOptions(maxTokens: 48, sampling: .greedy, stopStrings: [" solar"]))
         let full = try model.tokenizer.decode(reference.ids48)
-        let expected = String(full[..<try #require(full.range(of: " solar")).lowerBound])
+        let stopAt = try #require(full.range(of: " solar"))
+        let expected = String(full[..<stopAt.lowerBound])
         #expect(stopped.text == expected)
         #expect(stopped.stopReason == .stopString(" solar"))
         // The second call reused the whole prompt from the cache except its last token.

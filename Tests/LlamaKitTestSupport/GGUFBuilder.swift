@@ -76,7 +76,7 @@ public struct GGUFBuilder {
     }
 
     public static func f32Tensor(_ name: String, rows: Int, columns: Int, value: Float = 0.5) -> Tensor {
-        public var data: [UInt8] = []
+        var data: [UInt8] = []
         for _ in 0 ..< rows * columns { withUnsafeBytes(of: value.bitPattern.littleEndian) { data += $0 } }
         return Tensor(name: name, dims: rows == 1 ? [UInt64(columns)] : [UInt64(columns), UInt64(rows)], type: 0, data: data)
     }

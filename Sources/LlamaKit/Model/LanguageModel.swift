@@ -24,7 +24,7 @@ public final class LanguageModel: Sendable {
         guard tokenizer.vocabularySize <= network.configuration.vocabularySize else {
             throw ModelError.invalidConfiguration("the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(network.configuration.vocabularySize)")
         }
-        let template = try? chatTemplateFor(gguf: gguf)
+        let template = try? LlamaKit.chatTemplate(for: gguf)
         return LanguageModel(network: network, tokenizer: tokenizer, chatTemplate: template, path: path)
     }
 
