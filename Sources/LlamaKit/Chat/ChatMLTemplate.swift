@@ -5,10 +5,12 @@ public struct ChatMLTemplate: ChatTemplate, Equatable {
     /// template does; `nil` inserts nothing.
     public var defaultSystemPrompt: String?
 
+    /// A ChatML template, with an optional default system prompt.
     public init(defaultSystemPrompt: String? = nil) {
         self.defaultSystemPrompt = defaultSystemPrompt
     }
 
+    /// Renders `messages` as ChatML turns, optionally opening an assistant turn at the end.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(ChatTemplateError) -> String {
         var out = ""
         // Only inside the message loop, as in the Jinja original: an empty conversation gets no system turn.

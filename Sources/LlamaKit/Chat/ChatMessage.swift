@@ -5,6 +5,7 @@ public struct ChatMessage: Sendable, Codable, Equatable, Hashable {
     /// What they say.
     public var content: String
 
+    /// A message from `role` saying `content`.
     public init(role: String, content: String) {
         self.role = role
         self.content = content

@@ -21,6 +21,7 @@ public enum ChatTemplateError: Error, Equatable, CustomStringConvertible {
     /// The template is not a format LlamaKit recognises.
     case unsupportedTemplate(excerpt: String)
 
+    /// A message for people, saying what to do instead.
     public var description: String {
         switch self {
         case .missingTemplate:

@@ -8,10 +8,15 @@
 ///
 /// The tokenizer is an immutable value: share it freely between sessions and threads.
 public struct ByteLevelBPETokenizer: Tokenizer {
+    /// The number of tokens; valid ids are `0 ..< vocabularySize`.
     public let vocabularySize: Int
+    /// The beginning-of-sequence token (`tokenizer.ggml.bos_token_id`).
     public let bosToken: Int32?
+    /// The end-of-sequence token (`tokenizer.ggml.eos_token_id`).
     public let eosToken: Int32?
+    /// Whether prompts start with ``bosToken``: `tokenizer.ggml.add_bos_token`, else the family default.
     public let addsBOSByDefault: Bool
+    /// EOS, `eot`/`eom` ids, and the control tokens named in ``endOfTurnNames``.
     public let endOfTurnTokens: Set<Int32>
     /// The vocabulary's unknown token (`tokenizer.ggml.unknown_token_id`). Byte-level BPE never produces
     /// it: bytes without a token of their own are dropped, as in llama.cpp and Hugging Face.
@@ -32,8 +37,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     private let wholeWordTokens: [[UInt8]: Int32]
     private let specials: SpecialTokenMatcher
 
-    /// Token names that end a turn in common chat formats; they count only if they are control tokens.
-    static let endOfTurnNames = ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|endoftext|>"]
+    /// Token names that end a turn in common chat formats; they count only where they are control tokens.
+    public static let endOfTurnNames = ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|endoftext|>"]
 
     /// Builds a tokenizer from a vocabulary and merge list, validating both.
     ///
@@ -116,6 +121,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
 
     // MARK: Encoding
 
+    /// Encodes `text`: special tokens cut out, then pre-tokenized words merged one by one.
+    /// See ``Tokenizer/encode(_:addBOS:parseSpecial:)``.
     public func encode(_ text: String, addBOS: Bool, parseSpecial: Bool) -> [Int32] {
         var out: [Int32] = []
         let classified = ClassifiedText(text.unicodeScalars)
@@ -182,6 +189,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
 
     // MARK: Decoding
 
+    /// The bytes `ids` stand for: normal tokens' spellings mapped back to bytes, control and user-defined
+    /// tokens' text as is. Throws ``TokenizerError/tokenOutOfRange(id:vocabularySize:)`` for a bad id.
     public func decodeBytes(_ ids: [Int32]) throws(TokenizerError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(ids.count * 4)
@@ -192,11 +201,13 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         return out
     }
 
+    /// The bytes one token stands for.
     public func tokenBytes(_ id: Int32) throws(TokenizerError) -> [UInt8] {
         let index = try checked(id)
         return Array(pieceBytes[pieceOffsets[index] ..< pieceOffsets[index + 1]])
     }
 
+    /// The id of the token spelled exactly `text` in the vocabulary (`"<|im_end|>"`, or `"Ġthe"` for " the").
     public func tokenID(for text: String) -> Int32? { idsByText[text] }
 
     /// The token's text exactly as the vocabulary spells it (`"Ġthe"`, `"<|im_end|>"`).

@@ -12,8 +12,11 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     /// them. (Hugging Face: `Digits(individual_digits: true)` then `ByteLevel`; llama.cpp: `\p{N}` then
     /// the GPT-2 pattern.) Digits therefore never merge with each other or with a space before them.
     case smollm
-    /// Llama 3: `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
-    /// ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
+    /// Llama 3 (also emits a word that is itself a token without merging it):
+    ///
+    /// ```
+    /// (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+    /// ```
     case llama3
 
     /// The `tokenizer.ggml.pre` values each case implements, as llama.cpp names them.

@@ -12,6 +12,7 @@ public struct StreamingDetokenizer: Sendable {
     /// Bytes of a character whose remaining bytes have not arrived yet (at most 3).
     private var pending: [UInt8] = []
 
+    /// A stream that decodes with `tokenizer`.
     public init(tokenizer: any Tokenizer) {
         self.tokenizer = tokenizer
     }

@@ -28,6 +28,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     /// A token id passed to a decoding function is outside the vocabulary.
     case tokenOutOfRange(id: Int32, vocabularySize: Int)
 
+    /// A message for people, naming the key, token or id at fault.
     public var description: String {
         switch self {
         case let .missingKey(key):
