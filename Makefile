@@ -2,6 +2,8 @@
 #   make chat   — install, fetch the default model, build, and chat with it
 #   make test   — install, fetch, build and run the test suite
 SWIFT ?= swift
+# -enable-testing lets the unit tests use @testable imports in the optimised build (one build serves all targets).
+SWIFTFLAGS ?= -Xswiftc -enable-testing
 CONFIG ?= release
 PROMPT ?=
 
@@ -14,8 +16,8 @@ fetch:
 	@Scripts/fetch-models.sh
 
 build: deps
-	$(SWIFT) build -c $(CONFIG) --product llama-cli
-	$(SWIFT) build -c $(CONFIG) --product llama-logits
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS) --product llama-cli
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS) --product llama-logits
 
 # Interactive chat with the default model (SmolLM2-135M-Instruct); PROMPT="..." asks one question instead.
 chat: deps fetch build
@@ -26,8 +28,8 @@ demo: deps fetch build
 
 # Tests run optimised (-c release): the end-to-end model tests would take minutes in a debug build.
 test: deps fetch
-	$(SWIFT) build -c $(CONFIG) --build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS) --build-tests
+	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --skip-build
 
 clean:
 	rm -rf .build

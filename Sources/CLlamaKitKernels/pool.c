@@ -20,7 +20,9 @@ struct lk_pool {
 
 typedef struct { lk_pool *pool; int ith; } worker_arg;
 
-enum { SPIN_ITERATIONS = 200000 };
+// About 50-100 µs of spinning: long enough to bridge the gap between the ops of one token, short enough
+// not to steal a core from other processes (or the other threads of this one) when the machine is busy.
+enum { SPIN_ITERATIONS = 2000 };
 
 static void *worker_main(void *p) {
     worker_arg arg = *(worker_arg *)p;
@@ -99,11 +101,14 @@ void lk_pool_run(lk_pool *pool, lk_task_fn fn, void *ctx) {
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->mutex);
     fn(ctx, 0, pool->n);
-    while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) {
+    // Wait for the workers; yield after a short spin so a descheduled worker can get the core back.
+    for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {
+        if (spins < SPIN_ITERATIONS) {
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#else
-        sched_yield();
+            __builtin_ia32_pause();
 #endif
+        } else {
+            sched_yield();
+        }
     }
 }
