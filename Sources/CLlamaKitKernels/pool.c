@@ -28,7 +28,9 @@ static void *worker_main(void *p) {
     worker_arg arg = *(worker_arg *)p;
     free(p);
     lk_pool *pool = arg.pool;
-    unsigned seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
+    // Jobs are numbered from 1, and the pool starts at 0. Reading the counter here instead would race with a
+    // job posted before this thread got to run, which would then be missed forever (and the caller would wait).
+    unsigned seen = 0;
     for (;;) {
         unsigned now = seen;
         for (int i = 0; i < SPIN_ITERATIONS; i++) {

@@ -238,10 +238,27 @@ void lk_dequantize_row(int type, const void *src, float *dst, int64_t k) {
     dequantize_row_generic(type, src, dst, k);
 }
 
+#if defined(__x86_64__)
+float lk_dot_q4_1_avx2(const uint8_t *w, const float *x, int64_t k);
+float lk_dot_q4_0_avx2(const uint8_t *w, const float *x, int64_t k);
+float lk_dot_q8_0_avx2(const uint8_t *w, const float *x, int64_t k);
+float lk_dot_f16_avx2(const uint8_t *w, const float *x, int64_t k);
+float lk_dot_bf16_avx2(const uint8_t *w, const float *x, int64_t k);
+#endif
+
 float lk_dot_row(int type, const void *w, const float *x, int64_t k);
 float lk_dot_row(int type, const void *w, const float *x, int64_t k) {
 #if defined(__x86_64__)
-    if (lk_cpu_has_avx2_fma()) return dot_row_avx2(type, w, x, k);
+    if (lk_cpu_has_avx2_fma()) {
+        switch (type) {
+        case LK_TYPE_Q4_1: return lk_dot_q4_1_avx2(w, x, k);
+        case LK_TYPE_Q4_0: return lk_dot_q4_0_avx2(w, x, k);
+        case LK_TYPE_Q8_0: return lk_dot_q8_0_avx2(w, x, k);
+        case LK_TYPE_F16: return lk_dot_f16_avx2(w, x, k);
+        case LK_TYPE_BF16: return lk_dot_bf16_avx2(w, x, k);
+        default: return dot_row_avx2(type, w, x, k);
+        }
+    }
 #endif
     return dot_row_generic(type, w, x, k);
 }
