@@ -191,8 +191,9 @@ public final class CPUBackend: Backend, @unchecked Sendable {
                         o.floats, Int32(o.columns))
             return
         }
-        // A tile of ~4 MiB of float32 weights stays in the last-level cache while sgemm reuses it.
-        let tileRows = max(16, min(w.rows, (1 << 20) / max(k, 1)))
+        // A 1 MiB tile of float32 weights fits this kind of core's L2 while sgemm reuses it for every
+        // activation row, and keeps the scratch small next to a small model's mapped weights.
+        let tileRows = max(16, min(w.rows, (1 << 18) / max(k, 1)))
         let needed = tileRows * k * 4
         let scratch: HostAllocation
         if let existing = tile, existing.count >= needed {
