@@ -53,7 +53,17 @@ struct LlamaCLI: ParsableCommand {
     private func chat() throws {
         let loadStart = Date()
         Self.log("loading \(model) ...")
-        let languageModel = try LanguageModel.load(path: model, backend: CPUBackend(threads: threads))
+        var shown = -1
+        let languageModel = try LanguageModel.load(path: model, backend: CPUBackend(threads: threads)) { done, total in
+            // A progress line for large files (a GPU backend uploads here; the CPU maps and reads ahead).
+            guard total > 256 << 20 else { return }
+            let percent = done * 100 / max(total, 1)
+            if percent != shown {
+                shown = percent
+                FileHandle.standardError.write(Data("\rloading: \(percent)% of \(total >> 20) MiB".utf8))
+                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+        }
         let c = languageModel.configuration
         Self.log(String(format: "loaded in %.2f s: %d layers, hidden %d, %d/%d heads, vocab %d", Date().timeIntervalSince(loadStart),
                         c.layerCount, c.hiddenSize, c.headCount, c.kvHeadCount, c.vocabularySize))

@@ -52,6 +52,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         else {
             throw BackendError.shapeMismatch("\(host.name): \(host.bytes.count) bytes for \(host.rows)x\(host.columns) \(host.type)")
         }
+        // Start reading the pages in the background so the first token does not wait on the disk.
+        adviseWillNeed(base, count: host.bytes.count)
         // The kernels only read weights; the mutable pointer type is shared with activations.
         return CPUTensor(type: host.type, rows: host.rows, columns: host.columns, rowBytes: rowBytes,
                          pointer: UnsafeMutableRawPointer(mutating: base), owner: host.owner)
@@ -211,6 +213,14 @@ public final class CPUBackend: Backend, @unchecked Sendable {
                         a.floats, Int32(k), buffer, Int32(k), 0, o.floats + row0, Int32(o.columns))
             row0 = row1
         }
+    }
+
+    private func adviseWillNeed(_ base: UnsafeRawPointer, count: Int) {
+        let page = Int(getpagesize())
+        let start = Int(bitPattern: base) / page * page
+        let end = Int(bitPattern: base) + count
+        guard let aligned = UnsafeMutableRawPointer(bitPattern: start), end > start else { return }
+        _ = madvise(aligned, end - start, MADV_WILLNEED)
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {

@@ -148,4 +148,23 @@ struct GenerationTests {
         }
         #expect(worst < 1e-4, "max abs diff \(worst)")
     }
+
+    @Test("sessions sharing one model generate concurrently and independently")
+    func concurrentSessions() async throws {
+        let model = try TestSupport.model()
+        let cases = try Self.greedyCases().filter { $0.kind == "raw" }
+        let results = try await withThrowingTaskGroup(of: (String, [Int32]).self) { group in
+            for c in cases {
+                group.addTask {
+                    let session = try Session(model: model, contextLength: 128)
+                    let result = try session.generate(prompt: c.promptIDs, options: GenerationOptions(maxTokens: 12, sampling: .greedy))
+                    return (c.name, result.tokens)
+                }
+            }
+            var all: [String: [Int32]] = [:]
+            for try await (name, tokens) in group { all[name] = tokens }
+            return all
+        }
+        for c in cases { #expect(results[c.name] == Array(c.ids48.prefix(12)), "\(c.name)") }
+    }
 }

@@ -17,9 +17,13 @@ public final class LanguageModel: Sendable {
     }
 
     /// Loads a GGUF model file onto `backend`: weights, tokenizer and chat template.
-    public static func load(path: String, backend: any Backend) throws -> LanguageModel {
+    ///
+    /// - Parameter progress: called as weights are handed to the backend, with (bytes done, bytes total);
+    ///   a GPU backend uploads here, the CPU backend maps and asks the kernel to read ahead.
+    public static func load(path: String, backend: any Backend,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> LanguageModel {
         let gguf = try GGUFFile(path: path)
-        let network = try LlamaModel(gguf: gguf, backend: backend)
+        let network = try LlamaModel(gguf: gguf, backend: backend, progress: progress)
         let tokenizer = try ByteLevelBPETokenizer.load(from: gguf)
         guard tokenizer.vocabularySize <= network.configuration.vocabularySize else {
             throw ModelError.invalidConfiguration("the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(network.configuration.vocabularySize)")

@@ -3,8 +3,16 @@ extension LlamaModel {
     ///
     /// Weights keep their stored types; the CPU backend maps them without copying. Every tensor's shape is
     /// checked against the configuration before use.
-    public convenience init(gguf: GGUFFile, backend: any Backend) throws {
+    /// - Parameter progress: called after each tensor is handed to the backend with (bytes done, bytes total).
+    public convenience init(gguf: GGUFFile, backend: any Backend,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws {
         let c = try LlamaConfiguration(gguf: gguf)
+        let totalBytes = gguf.tensors.reduce(0) { $0 + $1.byteCount }
+        var doneBytes = 0
+        func report(_ host: HostTensor) {
+            doneBytes += host.bytes.count
+            progress?(doneBytes, totalBytes)
+        }
         let qWidth = c.headCount * c.headDim
         let kvWidth = c.kvHeadCount * c.headDim
 
@@ -13,6 +21,7 @@ extension LlamaModel {
             guard host.rows == rows, host.columns == columns else {
                 throw GGUFError.wrongTensorShape(tensor: name, expected: [columns, rows], found: gguf.info(name)?.dims ?? [])
             }
+            defer { report(host) }
             return try backend.weight(host)
         }
         func norm(_ name: String) throws -> any BackendTensor {
@@ -20,6 +29,7 @@ extension LlamaModel {
             guard host.type == .f32, host.rows * host.columns == c.hiddenSize else {
                 throw GGUFError.wrongTensorShape(tensor: name, expected: [c.hiddenSize], found: gguf.info(name)?.dims ?? [])
             }
+            defer { report(host) }
             return try backend.weight(HostTensor(name: name, type: .f32, rows: 1, columns: c.hiddenSize, bytes: host.bytes, owner: host.owner))
         }
 
