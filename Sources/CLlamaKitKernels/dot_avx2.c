@@ -120,3 +120,85 @@ AVX2 float lk_dot_bf16_avx2(const uint8_t *w, const float *x, int64_t k) {
     return s;
 }
 #endif
+
+#if defined(__x86_64__)
+// Decode kernels that share work across rows: `xs` holds sum(x) per 32-element block (the same for every
+// row, computed once per matvec) and two rows are processed together so each load of x serves both.
+
+static inline AVX2 __m256 nibbles_lo_ps(__m128i bytes, int part) {
+    const __m128i v = _mm_and_si128(part ? _mm_srli_si128(bytes, 8) : bytes, _mm_set1_epi8(15));
+    return u8_to_ps(v);
+}
+
+static inline AVX2 __m256 nibbles_hi_ps(__m128i bytes, int part) {
+    const __m128i v = _mm_and_si128(_mm_srli_epi16(part ? _mm_srli_si128(bytes, 8) : bytes, 4), _mm_set1_epi8(15));
+    return u8_to_ps(v);
+}
+
+// Q4_1 and Q4_0 differ only in the block header and the offset term: Q4_1 adds m*sum(x), Q4_0 subtracts
+// 8*d*sum(x).
+static inline AVX2 void dot2_nibbles(const uint8_t *w0, const uint8_t *w1, size_t block_bytes, int has_min,
+                                     const float *x, const float *xs, int64_t nb, float *out) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float off0 = 0.0f, off1 = 0.0f;
+    const int header = has_min ? 4 : 2;
+    for (int64_t b = 0; b < nb; b++, w0 += block_bytes, w1 += block_bytes, x += 32) {
+        uint16_t h[4];
+        memcpy(&h[0], w0, 2);
+        memcpy(&h[1], w1, 2);
+        const float d0 = fp16(h[0]), d1 = fp16(h[1]);
+        if (has_min) {
+            memcpy(&h[2], w0 + 2, 2);
+            memcpy(&h[3], w1 + 2, 2);
+            off0 += fp16(h[2]) * xs[b];
+            off1 += fp16(h[3]) * xs[b];
+        } else {
+            off0 -= 8.0f * d0 * xs[b];
+            off1 -= 8.0f * d1 * xs[b];
+        }
+        const __m256 x0 = _mm256_loadu_ps(x), x1 = _mm256_loadu_ps(x + 8);
+        const __m256 x2 = _mm256_loadu_ps(x + 16), x3 = _mm256_loadu_ps(x + 24);
+        const __m128i q0 = _mm_loadu_si128((const __m128i *)(w0 + header));
+        const __m128i q1 = _mm_loadu_si128((const __m128i *)(w1 + header));
+        __m256 s0 = _mm256_mul_ps(nibbles_lo_ps(q0, 0), x0);
+        __m256 s1 = _mm256_mul_ps(nibbles_lo_ps(q1, 0), x0);
+        s0 = _mm256_fmadd_ps(nibbles_lo_ps(q0, 1), x1, s0);
+        s1 = _mm256_fmadd_ps(nibbles_lo_ps(q1, 1), x1, s1);
+        s0 = _mm256_fmadd_ps(nibbles_hi_ps(q0, 0), x2, s0);
+        s1 = _mm256_fmadd_ps(nibbles_hi_ps(q1, 0), x2, s1);
+        s0 = _mm256_fmadd_ps(nibbles_hi_ps(q0, 1), x3, s0);
+        s1 = _mm256_fmadd_ps(nibbles_hi_ps(q1, 1), x3, s1);
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), s0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1), s1, acc1);
+    }
+    out[0] = hsum(acc0) + off0;
+    out[1] = hsum(acc1) + off1;
+}
+
+AVX2 void lk_dot2_q4_1_avx2(const uint8_t *w0, const uint8_t *w1, const float *x, const float *xs, int64_t k, float *out) {
+    dot2_nibbles(w0, w1, 20, 1, x, xs, k / 32, out);
+}
+
+AVX2 void lk_dot2_q4_0_avx2(const uint8_t *w0, const uint8_t *w1, const float *x, const float *xs, int64_t k, float *out) {
+    dot2_nibbles(w0, w1, 18, 0, x, xs, k / 32, out);
+}
+
+AVX2 void lk_dot2_q8_0_avx2(const uint8_t *w0, const uint8_t *w1, const float *x, int64_t k, float *out) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int64_t b = 0; b < k / 32; b++, w0 += 34, w1 += 34, x += 32) {
+        uint16_t h0, h1;
+        memcpy(&h0, w0, 2);
+        memcpy(&h1, w1, 2);
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        for (int part = 0; part < 4; part++) {
+            const __m256 xv = _mm256_loadu_ps(x + 8 * part);
+            s0 = _mm256_fmadd_ps(i8_to_ps(_mm_loadl_epi64((const __m128i *)(w0 + 2 + 8 * part))), xv, s0);
+            s1 = _mm256_fmadd_ps(i8_to_ps(_mm_loadl_epi64((const __m128i *)(w1 + 2 + 8 * part))), xv, s1);
+        }
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(fp16(h0)), s0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(fp16(h1)), s1, acc1);
+    }
+    out[0] = hsum(acc0);
+    out[1] = hsum(acc1);
+}
+#endif

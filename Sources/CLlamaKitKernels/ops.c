@@ -19,7 +19,35 @@ static void split_range(int64_t n, int ith, int nth, int64_t *begin, int64_t *en
 typedef struct {
     int type; const uint8_t *w; size_t row_bytes; int64_t n_out;
     const float *x; int64_t m; int64_t k; float *y; int64_t ldy;
+    const float *block_sums; // sum(x) per 32-element block, for the paired decode kernels (or NULL)
 } matmul_ctx;
+
+#if defined(__x86_64__)
+void lk_dot2_q4_1_avx2(const uint8_t *w0, const uint8_t *w1, const float *x, const float *xs, int64_t k, float *out);
+void lk_dot2_q4_0_avx2(const uint8_t *w0, const uint8_t *w1, const float *x, const float *xs, int64_t k, float *out);
+void lk_dot2_q8_0_avx2(const uint8_t *w0, const uint8_t *w1, const float *x, int64_t k, float *out);
+#endif
+
+// Decode rows [r0, r1) two at a time with the paired AVX2 kernels; returns the first row not done.
+static int64_t matvec_paired(const matmul_ctx *c, int64_t r0, int64_t r1) {
+#if defined(__x86_64__)
+    if (!lk_cpu_has_avx2_fma()) return r0;
+    int64_t n = r0;
+    for (; n + 2 <= r1; n += 2) {
+        const uint8_t *w0 = c->w + (size_t)n * c->row_bytes, *w1 = w0 + c->row_bytes;
+        switch (c->type) {
+        case LK_TYPE_Q4_1: lk_dot2_q4_1_avx2(w0, w1, c->x, c->block_sums, c->k, c->y + n); break;
+        case LK_TYPE_Q4_0: lk_dot2_q4_0_avx2(w0, w1, c->x, c->block_sums, c->k, c->y + n); break;
+        case LK_TYPE_Q8_0: lk_dot2_q8_0_avx2(w0, w1, c->x, c->k, c->y + n); break;
+        default: return r0;
+        }
+    }
+    return n;
+#else
+    (void)c; (void)r1;
+    return r0;
+#endif
+}
 
 static void matmul_task(void *p, int ith, int nth) {
     const matmul_ctx *c = p;
@@ -27,7 +55,8 @@ static void matmul_task(void *p, int ith, int nth) {
     split_range(c->n_out, ith, nth, &r0, &r1);
     if (r0 >= r1) return;
     if (c->m == 1) {
-        for (int64_t n = r0; n < r1; n++) c->y[n] = lk_dot_row(c->type, c->w + (size_t)n * c->row_bytes, c->x, c->k);
+        const int64_t done = c->block_sums || c->type == LK_TYPE_Q8_0 ? matvec_paired(c, r0, r1) : r0;
+        for (int64_t n = done; n < r1; n++) c->y[n] = lk_dot_row(c->type, c->w + (size_t)n * c->row_bytes, c->x, c->k);
         return;
     }
     // Several activation rows: expand each weight row once, then reuse it for every activation row.
@@ -42,7 +71,17 @@ static void matmul_task(void *p, int ith, int nth) {
 
 void lk_matmul(lk_pool *pool, int type, const void *w, size_t row_bytes, int64_t n_out,
                const float *x, int64_t m, int64_t k, float *y, int64_t ldy) {
-    matmul_ctx c = { type, w, row_bytes, n_out, x, m, k, y, ldy };
+    matmul_ctx c = { type, w, row_bytes, n_out, x, m, k, y, ldy, NULL };
+    // For 4-bit types the offset term of every row needs only sum(x) per block: compute it once here.
+    float sums[1024];
+    if (m == 1 && (type == LK_TYPE_Q4_1 || type == LK_TYPE_Q4_0) && k / 32 <= 1024) {
+        for (int64_t b = 0; b < k / 32; b++) {
+            float s = 0.0f;
+            for (int j = 0; j < 32; j++) s += x[b * 32 + j];
+            sums[b] = s;
+        }
+        c.block_sums = sums;
+    }
     lk_pool_run(pool, matmul_task, &c);
 }
 

@@ -144,9 +144,13 @@ struct GenerationTests {
         var worst: Float = 0
         for (i, id) in ids.enumerated() {
             let step = try model.network.forward([id], state: state)
-            worst = max(worst, zip(step, oneShot[i * vocab ..< (i + 1) * vocab]).map { abs($0 - $1) }.max() ?? .infinity)
+            let row = Array(oneShot[i * vocab ..< (i + 1) * vocab])
+            worst = max(worst, zip(step, row).map { abs($0 - $1) }.max() ?? .infinity)
+            #expect(Sampler.argmax(step) == Sampler.argmax(row), "argmax at position \(i)")
         }
-        #expect(worst < 1e-4, "max abs diff \(worst)")
+        // Decode (paired block kernels) and batched evaluation sum in different orders; each is within
+        // ~7e-5 of the float64 reference (ModelParityTests), so they may differ from each other by twice that.
+        #expect(worst < 2.5e-4, "max abs diff \(worst)")
     }
 
     @Test("sessions sharing one model generate concurrently and independently")
