@@ -15,24 +15,22 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// Batches with at least this many rows use OpenBLAS sgemm on expanded weight tiles.
     public var blasMinimumRows: Int
 
-    private let pool: OpaquePointer
+    /// `nil` only if the pool could not be created; the kernels then run on the calling thread.
+    private let pool: OpaquePointer?
     private let lock = NSLock()
     private var tile: HostAllocation?
 
     /// Creates a CPU backend with `threads` threads (default: all active processors).
     public init(threads: Int? = nil, blasMinimumRows: Int = 16) {
-        let count = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        self.threads = count
+        let requested = min(max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount), 512)
+        self.pool = lk_pool_create(Int32(requested))
+        // The pool may start fewer threads than asked if the system refuses more.
+        self.threads = Int(lk_pool_threads(pool))
         self.blasMinimumRows = blasMinimumRows
-        guard let pool = lk_pool_create(Int32(count)) else {
-            // Allocation of a few bytes failed: nothing sensible can continue.
-            fatalError("LlamaKitCPU: cannot create the thread pool")
-        }
-        self.pool = pool
-        openblas_set_num_threads(Int32(count))
+        openblas_set_num_threads(Int32(self.threads))
     }
 
-    deinit { lk_pool_destroy(pool) }
+    deinit { if let pool { lk_pool_destroy(pool) } }
 
     public func supports(_ op: BackendOp, type: TensorType) -> Bool {
         switch op {
