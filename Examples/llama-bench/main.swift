@@ -3,6 +3,8 @@ import Foundation
 import LlamaKit
 import LlamaKitCPU
 
+extension CPUBackend.ActivationPrecision: ExpressibleByArgument {}
+
 /// Measures prompt processing (pp) and token generation (tg) speed the way llama.cpp's llama-bench does:
 /// pp: one batch of `-p` tokens into an empty cache; tg: `-n` single-token decode steps from an empty cache.
 /// Each test runs once as warm-up, then `-r` times; reported as mean ± standard deviation tokens/s.
@@ -24,6 +26,8 @@ struct LlamaBench: ParsableCommand {
     var batch: Int = 512
     @Option(help: "Compute backend: cpu.")
     var backend: String = "cpu"
+    @Option(help: "Decode activation precision on the CPU: float32 (exact) or int8 (approximate, faster).")
+    var activations: CPUBackend.ActivationPrecision = .float32
     @Option(name: [.customShort("o"), .long], help: "Output format: md or json.")
     var output: String = "md"
 
@@ -43,7 +47,7 @@ struct LlamaBench: ParsableCommand {
         guard ["md", "json"].contains(output) else { throw ValidationError("-o must be md or json.") }
         guard repetitions > 0, nPrompt >= 0, nGen >= 0, threads > 0 else { throw ValidationError("-r, -t must be positive; -p, -n not negative.") }
         let gguf = try GGUFFile(path: model)
-        let network = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: threads))
+        let network = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: threads, activationPrecision: activations))
         let c = network.configuration
         let typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
         // Deterministic token ids spread over the vocabulary (content does not change the cost).

@@ -240,3 +240,58 @@ void lk_swiglu(lk_pool *pool, const float *gate, const float *up, float *out, in
 void lk_add(float *acc, const float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) acc[i] += x[i];
 }
+
+// --- Decode with 8-bit activations (the opt-in approximate path) ---------------------------------
+
+void lk_quantize_activations_q8(const float *x, int64_t k, int8_t *q, float *d, float *s);
+#if defined(__x86_64__)
+float lk_dot_q4_1_q8_avx2(const uint8_t *w, const int8_t *qx, const float *dx, const float *sx, int64_t k);
+float lk_dot_q4_0_q8_avx2(const uint8_t *w, const int8_t *qx, const float *dx, const float *sx, int64_t k);
+float lk_dot_q8_0_q8_avx2(const uint8_t *w, const int8_t *qx, const float *dx, int64_t k);
+#endif
+
+typedef struct {
+    int type; const uint8_t *w; size_t row_bytes; int64_t n_out; int64_t k;
+    const int8_t *qx; const float *dx, *sx; float *y;
+} matvec_q8_ctx;
+
+static void matvec_q8_task(void *p, int ith, int nth) {
+#if defined(__x86_64__)
+    const matvec_q8_ctx *c = p;
+    int64_t r0, r1;
+    split_range(c->n_out, ith, nth, &r0, &r1);
+    for (int64_t n = r0; n < r1; n++) {
+        const uint8_t *w = c->w + (size_t)n * c->row_bytes;
+        switch (c->type) {
+        case LK_TYPE_Q4_1: c->y[n] = lk_dot_q4_1_q8_avx2(w, c->qx, c->dx, c->sx, c->k); break;
+        case LK_TYPE_Q4_0: c->y[n] = lk_dot_q4_0_q8_avx2(w, c->qx, c->dx, c->sx, c->k); break;
+        default: c->y[n] = lk_dot_q8_0_q8_avx2(w, c->qx, c->dx, c->k); break;
+        }
+    }
+#else
+    (void)p; (void)ith; (void)nth;
+#endif
+}
+
+int lk_matvec_q8_supported(int type) {
+#if defined(__x86_64__)
+    return lk_cpu_has_avx2_fma() && (type == LK_TYPE_Q4_1 || type == LK_TYPE_Q4_0 || type == LK_TYPE_Q8_0);
+#else
+    (void)type;
+    return 0;
+#endif
+}
+
+int lk_matvec_q8(lk_pool *pool, int type, const void *w, size_t row_bytes, int64_t n_out,
+                 const float *x, int64_t k, float *y) {
+    if (!lk_matvec_q8_supported(type) || k % 32 != 0) return 0;
+    int8_t *q = malloc((size_t)k + (size_t)(k / 32) * 2 * sizeof(float));
+    if (!q) return 0;
+    float *d = (float *)(void *)(q + k);  // k is a multiple of 32, so this stays 4-byte aligned
+    float *s = d + k / 32;
+    lk_quantize_activations_q8(x, k, q, d, s);
+    matvec_q8_ctx c = { type, w, row_bytes, n_out, k, q, d, s, y };
+    lk_pool_run(pool, matvec_q8_task, &c);
+    free(q);
+    return 1;
+}

@@ -9,11 +9,22 @@ import LlamaKit
 /// memory than the pages it touches. All computation is float32 on the stored weights (the exact path).
 /// One persistent thread pool serves every op; ops from concurrent sessions are serialised.
 public final class CPUBackend: Backend, @unchecked Sendable {
+    /// How decode matmuls treat activations.
+    public enum ActivationPrecision: String, Sendable, CaseIterable {
+        /// float32 activations on the stored weights: the reference path (default).
+        case float32
+        /// Activations rounded to 8-bit blocks for Q4_0/Q4_1/Q8_0 decode matmuls, as llama.cpp does: faster,
+        /// approximate (KL divergence against float32 is measured in the tests and in Docs/Accuracy.md).
+        case int8
+    }
+
     public let name = "cpu"
     /// Worker threads (including the calling thread).
     public let threads: Int
     /// Batches with at least this many rows use OpenBLAS sgemm on expanded weight tiles.
     public var blasMinimumRows: Int
+    /// Activation precision of decode (single-row) matmuls; prompt batches always use float32.
+    public let activationPrecision: ActivationPrecision
 
     /// `nil` only if the pool could not be created; the kernels then run on the calling thread.
     private let pool: OpaquePointer?
@@ -21,7 +32,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     private var tile: HostAllocation?
 
     /// Creates a CPU backend with `threads` threads (default: all active processors).
-    public init(threads: Int? = nil, blasMinimumRows: Int = 16) {
+    public init(threads: Int? = nil, blasMinimumRows: Int = 16, activationPrecision: ActivationPrecision = .float32) {
+        self.activationPrecision = activationPrecision
         let requested = min(max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount), 512)
         self.pool = lk_pool_create(Int32(requested))
         // The pool may start fewer threads than asked if the system refuses more.
@@ -119,6 +131,10 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         locked {
             if rows >= blasMinimumRows {
                 blasMatmul(a, w, o, rows: rows)
+            } else if rows == 1, activationPrecision == .int8,
+                      lk_matvec_q8(pool, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
+                                   a.floats, Int64(a.columns), o.floats) != 0 {
+                // Done on the approximate path.
             } else {
                 lk_matmul(pool, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
                           a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns))

@@ -41,6 +41,13 @@ void lk_dequantize_row(int type, const void *src, float *dst, int64_t k);
 void lk_matmul(lk_pool *pool, int type, const void *w, size_t row_bytes, int64_t n_out,
                const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
 
+/// Decode with 8-bit activations (approximate, opt-in): x is rounded to blocks of 32 int8 values with one
+/// float scale each, then multiplied with the weights' integer codes. Returns 0 (and does nothing) when the
+/// type or CPU is not supported, so the caller can use the exact path instead.
+int lk_matvec_q8_supported(int type);
+int lk_matvec_q8(lk_pool *pool, int type, const void *w, size_t row_bytes, int64_t n_out,
+                 const float *x, int64_t k, float *y);
+
 /// Converts rows [row0, row1) of W to float32 into dst (row-major, k floats per row), in parallel.
 void lk_dequantize_rows(lk_pool *pool, int type, const void *w, size_t row_bytes,
                         int64_t row0, int64_t row1, int64_t k, float *dst);
