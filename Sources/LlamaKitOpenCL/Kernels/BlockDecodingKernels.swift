@@ -1,0 +1,121 @@
+extension OpenCLKernels {
+    /// Decoders for every stored weight type: eight consecutive values of a row to float32.
+    ///
+    /// Eight is the granule because it never straddles a scale: a 32-value block holds four granules, and in
+    /// the K-quants eight consecutive values share one sub-block scale. Each decoder computes exactly what
+    /// ggml/gguf-py define (the CPU backend's quant.c does the same): with contraction off, `d * q + m` is a
+    /// rounded product and a rounded sum, so embedding rows come out bit-identical to the reference.
+    /// f16 scales are read with `vload_half`, core OpenCL 1.2 that needs no `cl_khr_fp16`; every block size
+    /// is even, so each half is 2-byte aligned.
+    ///
+    /// Signature of every decoder: `(row, e, k, v)`: `row` is the row's first byte, `e` the first value
+    /// (a multiple of 8), `k` the row length, `v` eight private floats. Float rows may end mid-granule
+    /// (values past `k` decode as 0); quantized rows are whole blocks.
+    static let blockDecoding = #"""
+    #pragma OPENCL FP_CONTRACT OFF
+
+    inline void decode_f32(global const uchar *row, int e, int k, float *v) {
+        global const float *p = (global const float *)row + e;
+        if (e + 8 <= k) {
+            vstore8(vload8(0, p), 0, v);
+        } else {
+            for (int i = 0; i < 8; i++) v[i] = e + i < k ? p[i] : 0.0f;
+        }
+    }
+
+    inline void decode_f16(global const uchar *row, int e, int k, float *v) {
+        global const half *p = (global const half *)row + e;
+        if (e + 8 <= k) {
+            vstore8(vload_half8(0, p), 0, v);
+        } else {
+            for (int i = 0; i < 8; i++) v[i] = e + i < k ? vload_half(i, p) : 0.0f;
+        }
+    }
+
+    // bf16 is the top half of a float32.
+    inline void decode_bf16(global const uchar *row, int e, int k, float *v) {
+        global const ushort *p = (global const ushort *)row + e;
+        for (int i = 0; i < 8; i++) v[i] = e + i < k ? as_float((uint)p[i] << 16) : 0.0f;
+    }
+
+    // Q4_0 (18 bytes per 32): f16 d, 16 bytes; value j = d * ((qs[j] & 15) - 8), value j + 16 uses the high nibble.
+    inline void decode_q4_0(global const uchar *row, int e, int k, float *v) {
+        global const uchar *b = row + (e >> 5) * 18;
+        const float d = vload_half(0, (global const half *)b);
+        const int j = e & 31;
+        global const uchar *qs = b + 2 + (j & 15);
+        const int shift = (j & 16) >> 2;
+        for (int i = 0; i < 8; i++) v[i] = d * (float)((int)((qs[i] >> shift) & 15) - 8);
+    }
+
+    // Q4_1 (20 bytes per 32): f16 d, f16 m, 16 bytes; value = d * q + m.
+    inline void decode_q4_1(global const uchar *row, int e, int k, float *v) {
+        global const uchar *b = row + (e >> 5) * 20;
+        const float d = vload_half(0, (global const half *)b);
+        const float m = vload_half(1, (global const half *)b);
+        const int j = e & 31;
+        global const uchar *qs = b + 4 + (j & 15);
+        const int shift = (j & 16) >> 2;
+        for (int i = 0; i < 8; i++) v[i] = d * (float)((qs[i] >> shift) & 15) + m;
+    }
+
+    // Q8_0 (34 bytes per 32): f16 d, 32 int8; value = d * q.
+    inline void decode_q8_0(global const uchar *row, int e, int k, float *v) {
+        global const uchar *b = row + (e >> 5) * 34;
+        const float d = vload_half(0, (global const half *)b);
+        global const char *qs = (global const char *)(b + 2) + (e & 31);
+        for (int i = 0; i < 8; i++) v[i] = d * (float)qs[i];
+    }
+
+    // Q4_K (144 bytes per 256): f16 d, f16 dmin, 12 bytes packing eight 6-bit (scale, min) pairs, 128 bytes
+    // of nibbles. Each 64 values share 32 bytes: the first 32 values are low nibbles, the next 32 high.
+    inline void q4k_scale_min(int j, global const uchar *s, int *sc, int *mn) {
+        if (j < 4) {
+            *sc = s[j] & 63;
+            *mn = s[j + 4] & 63;
+        } else {
+            *sc = (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
+            *mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        }
+    }
+
+    inline void decode_q4_K(global const uchar *row, int e, int k, float *v) {
+        global const uchar *b = row + (e >> 8) * 144;
+        const float d = vload_half(0, (global const half *)b);
+        const float dmin = vload_half(1, (global const half *)b);
+        const int idx = e & 255;
+        const int chunk = idx >> 6;
+        const int high = (idx >> 5) & 1;
+        int sc, mn;
+        q4k_scale_min(2 * chunk + high, b + 4, &sc, &mn);
+        const float scale = d * (float)sc;
+        const float minimum = dmin * (float)mn;
+        global const uchar *q = b + 16 + chunk * 32 + (idx & 31);
+        const int shift = high * 4;
+        for (int i = 0; i < 8; i++) v[i] = scale * (float)((q[i] >> shift) & 15) - minimum;
+    }
+
+    // Q6_K (210 bytes per 256): 128 bytes of low nibbles, 64 bytes of 2-bit high parts, 16 int8 scales, f16 d.
+    // Each half of 128 values has its own 64 + 32 bytes and 8 scales; within a half, quarter q (32 values)
+    // takes low bytes ql[l + 32 * (q & 1)] (low nibble for q < 2, high otherwise) and bits 2q of qh[l];
+    // scale sc[l / 16 + 2q].
+    inline void decode_q6_K(global const uchar *row, int e, int k, float *v) {
+        global const uchar *b = row + (e >> 8) * 210;
+        const int idx = e & 255;
+        const int half_ = idx >> 7;
+        const int quarter = (idx >> 5) & 3;
+        const int l = idx & 31;
+        global const uchar *ql = b + 64 * half_ + 32 * (quarter & 1) + l;
+        global const uchar *qh = b + 128 + 32 * half_ + l;
+        global const char *sc = (global const char *)(b + 192) + 8 * half_;
+        const float d = vload_half(0, (global const half *)(b + 208));
+        const float scale = d * (float)sc[(l >> 4) + 2 * quarter];
+        const int lowShift = quarter >= 2 ? 4 : 0;
+        const int highShift = 2 * quarter;
+        for (int i = 0; i < 8; i++) {
+            const int q = (int)(((ql[i] >> lowShift) & 15) | (((qh[i] >> highShift) & 3) << 4)) - 32;
+            v[i] = scale * (float)q;
+        }
+    }
+    """#
+}
