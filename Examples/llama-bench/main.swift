@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LlamaKit
+import LlamaKitBackends
 import LlamaKitCPU
 
 /// Measures prompt processing (pp) and token generation (tg) speed the way llama.cpp's llama-bench does:
@@ -22,8 +23,10 @@ struct LlamaBench: ParsableCommand {
     var repetitions: Int = 5
     @Option(name: [.customShort("b"), .long], help: "Batch size for prompt processing.")
     var batch: Int = 512
-    @Option(help: "Compute backend: cpu.")
+    @Option(help: "Compute backend: cpu or opencl.")
     var backend: String = "cpu"
+    @Option(help: "OpenCL device index (default: the first GPU); `llama-cli --list-devices` lists them.")
+    var device: Int?
     @Option(name: [.customShort("o"), .long], help: "Output format: md or json.")
     var output: String = "md"
 
@@ -39,11 +42,13 @@ struct LlamaBench: ParsableCommand {
     }
 
     mutating func run() throws {
-        guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
+        guard BackendChoice.names.contains(backend) else {
+            throw ValidationError("Unknown backend '\(backend)' (available: \(BackendChoice.names.joined(separator: ", "))).")
+        }
         guard ["md", "json"].contains(output) else { throw ValidationError("-o must be md or json.") }
         guard repetitions > 0, nPrompt >= 0, nGen >= 0, threads > 0 else { throw ValidationError("-r, -t must be positive; -p, -n not negative.") }
         let gguf = try GGUFFile(path: model)
-        let network = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: threads))
+        let network = try LlamaModel(gguf: gguf, backend: BackendChoice.make(name: backend, device: device, threads: threads))
         let c = network.configuration
         let typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
         // Deterministic token ids spread over the vocabulary (content does not change the cost).

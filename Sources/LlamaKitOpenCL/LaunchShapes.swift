@@ -6,6 +6,8 @@ struct LaunchShapes: Equatable {
     /// `matvec_*`: items per weight row, and weight rows per work-group.
     var matvecLanes: Int
     var matvecSlots: Int
+    /// `matmul_rows_*`: items (weight rows) per work-group.
+    var rowBlockGroup: Int
     /// `rms_norm`: items per row.
     var norm: Int
     /// `attention`: items per (head, row), which is also the key tile.
@@ -26,11 +28,13 @@ struct LaunchShapes: Equatable {
         let matmulKernels = OpenCLKernels.typeSuffixes.values.map { "matmul_\($0)" }
         // GPUs want wide groups to hide memory latency; a CPU runs a group's items as a loop on one core,
         // so narrower groups (more of them) balance better across its threads.
-        let lanes = info.isGPU ? 32 : 8
-        let slots = info.isGPU ? 4 : 8
+        // On a CPU one item per row is best: its float8 code is already SIMD, and no reduction is needed.
+        let lanes = info.isGPU ? 32 : 1
+        let slots = info.isGPU ? 4 : 64
         let matvecLimit = matvecKernels.compactMap { maxGroupSize[$0] }.min() ?? lanes * slots
         matvecLanes = fit(lanes, matvecKernels)
         matvecSlots = Self.floorPowerOfTwo(min(slots, max(1, matvecLimit / matvecLanes)))
+        rowBlockGroup = fit(16, OpenCLKernels.typeSuffixes.values.map { "matmul_rows_\($0)" })
         norm = fit(info.isGPU ? 256 : 64, ["rms_norm"])
         attention = fit(64, ["attention"])
         elementwise = fit(info.isGPU ? 256 : 64, ["swiglu", "add", "rope"] + OpenCLKernels.typeSuffixes.values.map { "get_rows_\($0)" })

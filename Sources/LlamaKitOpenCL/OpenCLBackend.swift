@@ -26,6 +26,8 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
     public var programCacheFile: String? { cache?.file(for: runtime.cacheKey).path }
     /// Bytes this backend currently holds on the device (weights, caches, activations).
     public var deviceBytesInUse: Int { ledger.usedBytes }
+    /// The kernel that multiplies batches of ``Options/batchMinimumRows`` rows or more on this device.
+    public let batchKernel: BatchKernel
 
     let runtime: OpenCLRuntime
     let shapes: LaunchShapes
@@ -76,6 +78,11 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         try runtime.buildProgram(source: OpenCLKernels.source, options: buildOptions,
                                  kernelNames: OpenCLKernels.kernelNames, cache: cache)
         shapes = LaunchShapes(info: chosen.info, maxGroupSize: runtime.maxGroupSize)
+        switch options.batchKernel {
+        case .automatic: batchKernel = chosen.info.isGPU && shapes.tiled ? .tiled : .rowBlocks
+        case .tiled: batchKernel = shapes.tiled ? .tiled : .rowBlocks
+        case .rowBlocks: batchKernel = .rowBlocks
+        }
     }
 
     public func supports(_ op: BackendOp, type: TensorType) -> Bool {
@@ -195,14 +202,19 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
             guard let memory = w.buffer, let suffix = OpenCLKernels.typeSuffixes[w.type] else {
                 return try fallbackMatmul(a, weight: w, into: o, rows: rows)
             }
-            if rows >= options.tiledMinimumRows && shapes.tiled {
+            let arguments: [KernelArgument] = [.buffer(memory), .ulong(w.rowBytes), .int(w.rows), .int(w.columns),
+                                               .buffer(a.memory), .int(a.columns), .int(rows), .buffer(o.memory), .int(o.columns)]
+            let batched = rows >= options.batchMinimumRows
+            if batched && batchKernel == .tiled {
                 let tiles = (w.rows + OpenCLKernels.tileRows - 1) / OpenCLKernels.tileRows
                 let rowTiles = (rows + OpenCLKernels.tileRows - 1) / OpenCLKernels.tileRows
                 let threads = OpenCLKernels.tileThreads
-                try runtime.launch("matmul_\(suffix)",
-                                   [.buffer(memory), .ulong(w.rowBytes), .int(w.rows), .int(w.columns),
-                                    .buffer(a.memory), .int(a.columns), .int(rows), .buffer(o.memory), .int(o.columns)],
+                try runtime.launch("matmul_\(suffix)", arguments,
                                    global: [tiles * threads, rowTiles * threads], local: [threads, threads])
+            } else if batched && batchKernel == .rowBlocks {
+                let blocks = (rows + OpenCLKernels.rowBlock - 1) / OpenCLKernels.rowBlock
+                try runtime.launch("matmul_rows_\(suffix)", arguments,
+                                   global: [w.rows, blocks], local: [shapes.rowBlockGroup, 1])
             } else {
                 let (lanes, slots) = (shapes.matvecLanes, shapes.matvecSlots)
                 try runtime.launch("matvec_\(suffix)",

@@ -4,8 +4,8 @@ import LlamaKitOpenCL
 import Testing
 
 /// Every stored type on the device against gguf-py (Tests/Fixtures/quant, as TensorTypeTests does for the
-/// CPU): the embedding lookup decodes bit-exactly; matvec, small-batch matvec and the tiled matmul match
-/// the float64 products of the reference values.
+/// CPU): the embedding lookup decodes bit-exactly; matvec (one and several rows), the tiled and the row-block kernels match
+/// the float64 products of the reference values, through every matmul kernel.
 @Suite("OpenCL tensor types against gguf-py")
 struct OpenCLTensorTypeTests {
     static let types: [TensorType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K]
@@ -22,9 +22,11 @@ struct OpenCLTensorTypeTests {
         let rows = host.rows, columns = host.columns
         let device = try OpenCLTestSupport.backend().device.index
 
-        // tiledMinimumRows 2: the 3-row batch takes the tiled kernel; 1_000: the matvec kernel with 3 rows.
-        for tiledMinimumRows in [2, 1_000] {
-            let backend = try OpenCLBackend(device: device, options: .init(tiledMinimumRows: tiledMinimumRows))
+        // The 3-row batch goes through each batch kernel, and (minimum 1000) through matvec with 3 rows.
+        let configurations: [(kernel: OpenCLBackend.BatchKernel, minimumRows: Int)] = [(.tiled, 2), (.rowBlocks, 2), (.automatic, 1_000)]
+        for configuration in configurations {
+            let backend = try OpenCLBackend(device: device, options: .init(batchMinimumRows: configuration.minimumRows,
+                                                                           batchKernel: configuration.kernel))
             #expect(backend.supports(.matmul, type: type) && backend.supports(.getRows, type: type))
             let weight = try backend.weight(host)
 
@@ -54,7 +56,7 @@ struct OpenCLTensorTypeTests {
                 for i in 0 ..< rows {
                     let expected = matmul[r * rows + i]
                     let got = Double(yBatch[r * (rows + 5) + i])
-                    #expect(abs(got - expected) <= 1e-5 * max(1, abs(expected)), "\(type) matmul [\(r), \(i)] (tiled ≥ \(tiledMinimumRows)): \(got) vs \(expected)")
+                    #expect(abs(got - expected) <= 1e-5 * max(1, abs(expected)), "\(type) matmul [\(r), \(i)] (\(configuration)): \(got) vs \(expected)")
                 }
                 #expect(yBatch[(r * (rows + 5) + rows) ..< ((r + 1) * (rows + 5))].allSatisfy { $0 == 7 })
             }

@@ -8,63 +8,66 @@ extension OpenCLKernels {
     /// f16 scales are read with `vload_half`, core OpenCL 1.2 that needs no `cl_khr_fp16`; every block size
     /// is even, so each half is 2-byte aligned.
     ///
-    /// Signature of every decoder: `(row, e, k, v)`: `row` is the row's first byte, `e` the first value
-    /// (a multiple of 8), `k` the row length, `v` eight private floats. Float rows may end mid-granule
-    /// (values past `k` decode as 0); quantized rows are whole blocks.
+    /// Signature of every decoder: `float8 decode_T(row, e, k)`: `row` is the row's first byte, `e` the first
+    /// value (a multiple of 8), `k` the row length. Float rows may end mid-granule (values past `k` decode
+    /// as 0); quantized rows are whole blocks. Vector types let CPU drivers (PoCL) emit SIMD code; GPUs
+    /// scalarise them.
     static let blockDecoding = #"""
     #pragma OPENCL FP_CONTRACT OFF
 
-    inline void decode_f32(global const uchar *row, int e, int k, float *v) {
-        global const float *p = (global const float *)row + e;
-        if (e + 8 <= k) {
-            vstore8(vload8(0, p), 0, v);
-        } else {
-            for (int i = 0; i < 8; i++) v[i] = e + i < k ? p[i] : 0.0f;
-        }
+    // Values past the end of a float row read as 0 (only float rows can end mid-granule).
+    inline float8 tail_f32(global const float *p, int count) {
+        float v[8];
+        for (int i = 0; i < 8; i++) v[i] = i < count ? p[i] : 0.0f;
+        return vload8(0, v);
     }
 
-    inline void decode_f16(global const uchar *row, int e, int k, float *v) {
+    inline float8 decode_f32(global const uchar *row, int e, int k) {
+        global const float *p = (global const float *)row + e;
+        return e + 8 <= k ? vload8(0, p) : tail_f32(p, k - e);
+    }
+
+    inline float8 decode_f16(global const uchar *row, int e, int k) {
         global const half *p = (global const half *)row + e;
-        if (e + 8 <= k) {
-            vstore8(vload_half8(0, p), 0, v);
-        } else {
-            for (int i = 0; i < 8; i++) v[i] = e + i < k ? vload_half(i, p) : 0.0f;
-        }
+        if (e + 8 <= k) return vload_half8(0, p);
+        float v[8];
+        for (int i = 0; i < 8; i++) v[i] = e + i < k ? vload_half(i, p) : 0.0f;
+        return vload8(0, v);
     }
 
     // bf16 is the top half of a float32.
-    inline void decode_bf16(global const uchar *row, int e, int k, float *v) {
+    inline float8 decode_bf16(global const uchar *row, int e, int k) {
         global const ushort *p = (global const ushort *)row + e;
+        if (e + 8 <= k) return as_float8(convert_uint8(vload8(0, p)) << 16);
+        float v[8];
         for (int i = 0; i < 8; i++) v[i] = e + i < k ? as_float((uint)p[i] << 16) : 0.0f;
+        return vload8(0, v);
     }
 
     // Q4_0 (18 bytes per 32): f16 d, 16 bytes; value j = d * ((qs[j] & 15) - 8), value j + 16 uses the high nibble.
-    inline void decode_q4_0(global const uchar *row, int e, int k, float *v) {
+    inline float8 decode_q4_0(global const uchar *row, int e, int k) {
         global const uchar *b = row + (e >> 5) * 18;
         const float d = vload_half(0, (global const half *)b);
         const int j = e & 31;
-        global const uchar *qs = b + 2 + (j & 15);
-        const int shift = (j & 16) >> 2;
-        for (int i = 0; i < 8; i++) v[i] = d * (float)((int)((qs[i] >> shift) & 15) - 8);
+        const uchar8 q = vload8(0, b + 2 + (j & 15)) >> (uchar)((j & 16) >> 2);
+        return d * convert_float8(convert_int8(q & (uchar)15) - 8);
     }
 
     // Q4_1 (20 bytes per 32): f16 d, f16 m, 16 bytes; value = d * q + m.
-    inline void decode_q4_1(global const uchar *row, int e, int k, float *v) {
+    inline float8 decode_q4_1(global const uchar *row, int e, int k) {
         global const uchar *b = row + (e >> 5) * 20;
         const float d = vload_half(0, (global const half *)b);
         const float m = vload_half(1, (global const half *)b);
         const int j = e & 31;
-        global const uchar *qs = b + 4 + (j & 15);
-        const int shift = (j & 16) >> 2;
-        for (int i = 0; i < 8; i++) v[i] = d * (float)((qs[i] >> shift) & 15) + m;
+        const uchar8 q = vload8(0, b + 4 + (j & 15)) >> (uchar)((j & 16) >> 2);
+        return d * convert_float8(q & (uchar)15) + m;
     }
 
     // Q8_0 (34 bytes per 32): f16 d, 32 int8; value = d * q.
-    inline void decode_q8_0(global const uchar *row, int e, int k, float *v) {
+    inline float8 decode_q8_0(global const uchar *row, int e, int k) {
         global const uchar *b = row + (e >> 5) * 34;
         const float d = vload_half(0, (global const half *)b);
-        global const char *qs = (global const char *)(b + 2) + (e & 31);
-        for (int i = 0; i < 8; i++) v[i] = d * (float)qs[i];
+        return d * convert_float8(vload8(0, (global const char *)(b + 2) + (e & 31)));
     }
 
     // Q4_K (144 bytes per 256): f16 d, f16 dmin, 12 bytes packing eight 6-bit (scale, min) pairs, 128 bytes
@@ -79,7 +82,7 @@ extension OpenCLKernels {
         }
     }
 
-    inline void decode_q4_K(global const uchar *row, int e, int k, float *v) {
+    inline float8 decode_q4_K(global const uchar *row, int e, int k) {
         global const uchar *b = row + (e >> 8) * 144;
         const float d = vload_half(0, (global const half *)b);
         const float dmin = vload_half(1, (global const half *)b);
@@ -90,32 +93,26 @@ extension OpenCLKernels {
         q4k_scale_min(2 * chunk + high, b + 4, &sc, &mn);
         const float scale = d * (float)sc;
         const float minimum = dmin * (float)mn;
-        global const uchar *q = b + 16 + chunk * 32 + (idx & 31);
-        const int shift = high * 4;
-        for (int i = 0; i < 8; i++) v[i] = scale * (float)((q[i] >> shift) & 15) - minimum;
+        const uchar8 q = vload8(0, b + 16 + chunk * 32 + (idx & 31)) >> (uchar)(high * 4);
+        return scale * convert_float8(q & (uchar)15) - minimum;
     }
 
     // Q6_K (210 bytes per 256): 128 bytes of low nibbles, 64 bytes of 2-bit high parts, 16 int8 scales, f16 d.
     // Each half of 128 values has its own 64 + 32 bytes and 8 scales; within a half, quarter q (32 values)
     // takes low bytes ql[l + 32 * (q & 1)] (low nibble for q < 2, high otherwise) and bits 2q of qh[l];
     // scale sc[l / 16 + 2q].
-    inline void decode_q6_K(global const uchar *row, int e, int k, float *v) {
+    inline float8 decode_q6_K(global const uchar *row, int e, int k) {
         global const uchar *b = row + (e >> 8) * 210;
         const int idx = e & 255;
         const int half_ = idx >> 7;
         const int quarter = (idx >> 5) & 3;
         const int l = idx & 31;
-        global const uchar *ql = b + 64 * half_ + 32 * (quarter & 1) + l;
-        global const uchar *qh = b + 128 + 32 * half_ + l;
         global const char *sc = (global const char *)(b + 192) + 8 * half_;
         const float d = vload_half(0, (global const half *)(b + 208));
         const float scale = d * (float)sc[(l >> 4) + 2 * quarter];
-        const int lowShift = quarter >= 2 ? 4 : 0;
-        const int highShift = 2 * quarter;
-        for (int i = 0; i < 8; i++) {
-            const int q = (int)(((ql[i] >> lowShift) & 15) | (((qh[i] >> highShift) & 3) << 4)) - 32;
-            v[i] = scale * (float)q;
-        }
+        const uchar8 low = (vload8(0, b + 64 * half_ + 32 * (quarter & 1) + l) >> (uchar)(quarter >= 2 ? 4 : 0)) & (uchar)15;
+        const uchar8 high = (vload8(0, b + 128 + 32 * half_ + l) >> (uchar)(2 * quarter)) & (uchar)3;
+        return scale * convert_float8(convert_int8(low | (high << (uchar)4)) - 32);
     }
     """#
 }

@@ -37,10 +37,14 @@ extension OpenCLKernels {
         const int g = get_global_id(0), i = get_global_id(1);                                            \
         const int e = g << 3;                                                                            \
         if (e >= k) return;                                                                              \
-        float v[8];                                                                                      \
-        decode_##T(table + (size_t)ids[i] * row_bytes, e, k, v);                                         \
+        const float8 v = decode_##T(table + (size_t)ids[i] * row_bytes, e, k);                           \
         global float *o = out + (size_t)i * ldo + e;                                                     \
-        for (int j = 0; j < 8 && e + j < k; j++) o[j] = v[j];                                            \
+        if (e + 8 <= k) {                                                                                \
+            vstore8(v, 0, o);                                                                            \
+        } else {                                                                                         \
+            const float *p = (const float *)&v;                                                          \
+            for (int j = 0; e + j < k; j++) o[j] = p[j];                                                 \
+        }                                                                                                \
     }
 
     DEFINE_GET_ROWS(f32)
