@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .library(name: "LlamaKit", targets: ["LlamaKit"]),
         .library(name: "LlamaKitCPU", targets: ["LlamaKitCPU"]),
+        .library(name: "LlamaKitOpenCL", targets: ["LlamaKitOpenCL"]),
+        .library(name: "LlamaKitBackends", targets: ["LlamaKitBackends"]),
         .executable(name: "llama-cli", targets: ["llama-cli"]),
         .executable(name: "llama-logits", targets: ["llama-logits"]),
         .executable(name: "llama-bench", targets: ["llama-bench"]),
@@ -32,19 +34,31 @@ let package = Package(
         .target(name: "CLlamaKitKernels", path: "Sources/CLlamaKitKernels"),
         .target(name: "LlamaKitCPU", dependencies: ["LlamaKit", "CLlamaKitKernels", "COpenBLAS"]),
 
+        // OpenCL 1.2 through the ICD loader (Debian/Ubuntu: ocl-icd-opencl-dev + opencl-headers; any driver,
+        // e.g. pocl-opencl-icd for CPUs). The CPU backend serves ops or types a device cannot run.
+        .systemLibrary(
+            name: "COpenCL",
+            path: "Sources/COpenCL",
+            pkgConfig: "OpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]
+        ),
+        .target(name: "LlamaKitOpenCL", dependencies: ["LlamaKit", "LlamaKitCPU", "COpenCL"]),
+        // Backend selection by name for the examples ("cpu", "opencl").
+        .target(name: "LlamaKitBackends", dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitOpenCL"]),
+
         .executableTarget(
             name: "llama-cli",
-            dependencies: ["LlamaKit", "LlamaKitCPU", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitBackends", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-cli"
         ),
         .executableTarget(
             name: "llama-logits",
-            dependencies: ["LlamaKit", "LlamaKitCPU", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitBackends", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-logits"
         ),
         .executableTarget(
             name: "llama-bench",
-            dependencies: ["LlamaKit", "LlamaKitCPU", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitBackends", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-bench"
         ),
 
@@ -52,5 +66,6 @@ let package = Package(
         .target(name: "LlamaKitTestSupport", dependencies: ["LlamaKit"], path: "Tests/LlamaKitTestSupport"),
         .testTarget(name: "LlamaKitTests", dependencies: ["LlamaKit", "LlamaKitTestSupport"]),
         .testTarget(name: "LlamaKitCPUTests", dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitTestSupport"]),
+        .testTarget(name: "LlamaKitOpenCLTests", dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitOpenCL", "LlamaKitBackends"]),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LlamaKit
+import LlamaKitBackends
 import LlamaKitCPU
 
 extension CPUBackend.ActivationPrecision: ExpressibleByArgument {}
@@ -24,10 +25,12 @@ struct LlamaBench: ParsableCommand {
     var repetitions: Int = 5
     @Option(name: [.customShort("b"), .long], help: "Batch size for prompt processing.")
     var batch: Int = 512
-    @Option(help: "Compute backend: cpu.")
+    @Option(help: "Compute backend: cpu or opencl.")
     var backend: String = "cpu"
     @Option(help: "Decode activation precision on the CPU: float32 (exact) or int8 (approximate, faster).")
     var activations: CPUBackend.ActivationPrecision = .float32
+    @Option(help: "OpenCL device index (default: the first GPU); `llama-cli --list-devices` lists them.")
+    var device: Int?
     @Option(name: [.customShort("o"), .long], help: "Output format: md or json.")
     var output: String = "md"
 
@@ -43,11 +46,13 @@ struct LlamaBench: ParsableCommand {
     }
 
     mutating func run() throws {
-        guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
+        guard BackendChoice.names.contains(backend) else {
+            throw ValidationError("Unknown backend '\(backend)' (available: \(BackendChoice.names.joined(separator: ", "))).")
+        }
         guard ["md", "json"].contains(output) else { throw ValidationError("-o must be md or json.") }
         guard repetitions > 0, nPrompt >= 0, nGen >= 0, threads > 0 else { throw ValidationError("-r, -t must be positive; -p, -n not negative.") }
         let gguf = try GGUFFile(path: model)
-        let network = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: threads, activationPrecision: activations))
+        let network = try LlamaModel(gguf: gguf, backend: BackendChoice.make(name: backend, device: device, threads: threads, cpuActivations: activations))
         let c = network.configuration
         let typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
         // Deterministic token ids spread over the vocabulary (content does not change the cost).

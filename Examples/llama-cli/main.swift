@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LlamaKit
+import LlamaKitBackends
 import LlamaKitCPU
 
 /// Chat with a model, or continue a raw prompt. Generated text goes to stdout; timings go to stderr.
@@ -36,11 +37,21 @@ struct LlamaCLI: ParsableCommand {
     var threads: Int?
     @Option(help: "Context length in tokens.")
     var ctx: Int = 4096
-    @Option(help: "Compute backend: cpu.")
+    @Option(help: "Compute backend: cpu or opencl.")
     var backend: String = "cpu"
+    @Option(help: "OpenCL device index (default: the first GPU); see --list-devices.")
+    var device: Int?
+    @Flag(help: "List the compute devices and exit.")
+    var listDevices = false
 
     mutating func run() throws {
-        guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
+        if listDevices {
+            print(BackendChoice.deviceListing())
+            return
+        }
+        guard BackendChoice.names.contains(backend) else {
+            throw ValidationError("Unknown backend '\(backend)' (available: \(BackendChoice.names.joined(separator: ", "))).")
+        }
         guard ctx > 0, maxTokens >= 0 else { throw ValidationError("--ctx must be positive and --max-tokens not negative.") }
         do {
             try chat()
@@ -54,7 +65,7 @@ struct LlamaCLI: ParsableCommand {
         let loadStart = Date()
         Self.log("loading \(model) ...")
         var shown = -1
-        let languageModel = try LanguageModel.load(path: model, backend: CPUBackend(threads: threads)) { done, total in
+        let languageModel = try LanguageModel.load(path: model, backend: BackendChoice.make(name: backend, device: device, threads: threads)) { done, total in
             // A progress line for large files (a GPU backend uploads here; the CPU maps and reads ahead).
             guard total > 256 << 20 else { return }
             let percent = done * 100 / max(total, 1)

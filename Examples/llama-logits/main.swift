@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LlamaKit
+import LlamaKitBackends
 import LlamaKitCPU
 
 /// Writes a model's float32 logits for given token ids as a NumPy .npy file: the hook for parity tests.
@@ -22,8 +23,11 @@ struct LlamaLogits: ParsableCommand {
     @Option(help: "Output .npy file.")
     var out: String
 
-    @Option(help: "Compute backend: cpu.")
+    @Option(help: "Compute backend: cpu or opencl.")
     var backend: String = "cpu"
+
+    @Option(help: "OpenCL device index (default: the first GPU); `llama-cli --list-devices` lists them.")
+    var device: Int?
 
     @Option(help: "Threads for the CPU backend.")
     var threads: Int?
@@ -34,8 +38,11 @@ struct LlamaLogits: ParsableCommand {
     mutating func run() throws {
         do {
             let tokens = try parseIDs(ids)
-            guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
-            let model = try LlamaModel(gguf: GGUFFile(path: self.model), backend: CPUBackend(threads: threads))
+            guard BackendChoice.names.contains(backend) else {
+                throw ValidationError("Unknown backend '\(backend)' (available: \(BackendChoice.names.joined(separator: ", "))).")
+            }
+            let model = try LlamaModel(gguf: GGUFFile(path: self.model),
+                                       backend: BackendChoice.make(name: backend, device: device, threads: threads))
             let state = try model.makeState(contextLength: max(tokens.count, 1), batchCapacity: batch)
             let logits = try model.forward(tokens, state: state, logits: allPositions ? .allPositions : .lastPosition)
             let shape = allPositions ? [tokens.count, model.configuration.vocabularySize] : [model.configuration.vocabularySize]

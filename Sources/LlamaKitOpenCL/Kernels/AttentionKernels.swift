@@ -1,0 +1,61 @@
+extension OpenCLKernels {
+    /// Causal grouped-query attention over the device KV cache, float32 throughout.
+    ///
+    /// One work-group per (query head, query row). The keys the row may see (cache rows
+    /// `0 ... first_position + r`) are visited in tiles of one key per work item: each item scores its key,
+    /// the group takes the tile's maximum, and the running softmax is rescaled by `exp(old max − new max)`
+    /// (the max subtraction, done online so no score buffer of context length is needed). Each item owns
+    /// output dimensions `d ≡ lid (mod group size)` and accumulates `Σ p_j · v_j[d]` for the tile.
+    /// Local arguments: `q_local` and `acc` of `head_dim` floats, `probabilities` and `scratch` of one float
+    /// per item.
+    static let attention = #"""
+    kernel void attention(global const float *q, global const float *keys, global const float *values,
+                          global float *out, int first_position, int heads, int kv_heads, int head_dim,
+                          int ldq, int ldkv, int ldo, float scale,
+                          local float *q_local, local float *acc, local float *probabilities, local float *scratch) {
+        const int h = get_group_id(0), r = get_group_id(1);
+        const int lid = get_local_id(0), size = get_local_size(0);
+        const int kv_offset = (h / (heads / kv_heads)) * head_dim;
+        const int count = first_position + r + 1;
+
+        global const float *qr = q + (size_t)r * ldq + h * head_dim;
+        for (int d = lid; d < head_dim; d += size) {
+            q_local[d] = qr[d];
+            acc[d] = 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+
+        float running_max = -INFINITY;
+        float running_sum = 0.0f;
+        for (int j0 = 0; j0 < count; j0 += size) {
+            const int j = j0 + lid;
+            float score = -INFINITY;
+            if (j < count) {
+                global const float *kr = keys + (size_t)j * ldkv + kv_offset;
+                float dot = 0.0f;
+                for (int d = 0; d < head_dim; d++) dot = mad(q_local[d], kr[d], dot);
+                score = dot * scale;
+            }
+            const float new_max = fmax(running_max, group_max(scratch, score));
+            const float p = j < count ? exp(score - new_max) : 0.0f;
+            probabilities[lid] = p;
+            const float tile_sum = group_sum(scratch, p);  // its barriers also publish probabilities
+            const float rescale = exp(running_max - new_max);  // 0 on the first tile (running_max = -inf)
+            running_sum = running_sum * rescale + tile_sum;
+            const int tile = min(size, count - j0);
+            for (int d = lid; d < head_dim; d += size) {
+                global const float *vr = values + (size_t)j0 * ldkv + kv_offset + d;
+                float a = acc[d] * rescale;
+                for (int t = 0; t < tile; t++) a = mad(probabilities[t], vr[(size_t)t * ldkv], a);
+                acc[d] = a;
+            }
+            running_max = new_max;
+            barrier(CLK_LOCAL_MEM_FENCE);  // probabilities are rewritten by the next tile
+        }
+
+        global float *o = out + (size_t)r * ldo + h * head_dim;
+        const float inverse = 1.0f / running_sum;
+        for (int d = lid; d < head_dim; d += size) o[d] = acc[d] * inverse;
+    }
+    """#
+}

@@ -1,0 +1,407 @@
+import COpenCL
+import Foundation
+import LlamaKit
+import LlamaKitCPU
+
+/// The OpenCL backend: the whole model on one OpenCL 1.2+ device (NVIDIA, AMD, Intel GPUs; PoCL on CPUs).
+///
+/// Weights are uploaded once, in their stored types (f32, f16, bf16, q8_0, q4_0, q4_1, q4_K, q6_K): the
+/// kernels decode blocks as they read them. Activations and KV caches live on the device; only ``read(_:rows:)``
+/// copies values back (the logits, once per step). All arithmetic is float32 — the same exact path as the CPU
+/// backend — so logits agree with it to rounding.
+///
+/// One in-order command queue serves every op; calls from several threads are serialised by a lock (the
+/// kernel objects carry their arguments). A weight the device cannot run — a type in
+/// ``Options/cpuFallbackTypes``, or a tensor larger than the device's largest allocation — stays in host
+/// memory and its ops run on an internal ``CPUBackend`` (inputs read back, results written to the device),
+/// so a model always loads; ``supports(_:type:)`` says which ops run natively.
+public final class OpenCLBackend: Backend, @unchecked Sendable {
+    public let name = "opencl"
+    /// The device this backend runs on.
+    public let device: OpenCLDeviceInfo
+    public let options: Options
+    /// Whether the kernels were loaded from the binary cache or compiled at start-up.
+    public var programOrigin: OpenCLProgramOrigin { runtime.origin }
+    /// The binary cache entry of this device's program (whether or not it exists yet).
+    public var programCacheFile: String? { cache?.file(for: runtime.cacheKey).path }
+    /// Bytes this backend currently holds on the device (weights, caches, activations).
+    public var deviceBytesInUse: Int { ledger.usedBytes }
+    /// The kernel that multiplies batches of ``Options/batchMinimumRows`` rows or more on this device.
+    public let batchKernel: BatchKernel
+
+    let runtime: OpenCLRuntime
+    let shapes: LaunchShapes
+    let ledger: MemoryLedger
+    private let cache: ProgramCache?
+    let lock = NSLock()
+    private var fallbackBackend: CPUBackend?
+    /// Inverse-frequency tables by content: uploaded once, reused by every later `rope` call.
+    private var frequencyTables: [[Float]: DeviceBuffer] = [:]
+    /// Token ids of the latest `getRows`, grown as needed.
+    private var idBuffer: DeviceBuffer?
+
+    /// Every OpenCL device of every platform, in the order `device:` indexes them.
+    ///
+    /// - Throws: ``OpenCLError/noPlatform`` without an OpenCL driver, ``OpenCLError/noDevice`` without devices.
+    public static func devices() throws -> [OpenCLDeviceInfo] {
+        try DeviceDiscovery.all().map(\.info)
+    }
+
+    /// Opens device `device` (an index into ``devices()``; nil: the first GPU, else the first device), builds
+    /// or loads the kernels and creates its command queue.
+    ///
+    /// - Throws: ``OpenCLError`` when there is no platform or device, the index is out of range, or the
+    ///   kernels do not build (the error carries the build log).
+    public init(device index: Int? = nil, options: Options = Options()) throws {
+        let handles = try DeviceDiscovery.all()
+        let chosen: DeviceHandle
+        if let index {
+            guard handles.indices.contains(index) else {
+                throw OpenCLError.deviceIndexOutOfRange(index: index, count: handles.count)
+            }
+            chosen = handles[index]
+        } else {
+            chosen = handles.first { $0.info.isGPU } ?? handles[0]
+        }
+        device = chosen.info
+        self.options = options
+        runtime = try OpenCLRuntime(handle: chosen)
+        ledger = MemoryLedger(capacity: chosen.info.globalMemoryBytes, device: chosen.info.name)
+        if options.useProgramCache {
+            cache = ProgramCache(directory: options.cacheDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                ?? ProgramCache.defaultDirectory)
+        } else {
+            cache = nil
+        }
+        // Correctly rounded division and sqrt (where offered) keep RMSNorm and SiLU closest to the CPU.
+        let buildOptions = chosen.info.hasCorrectlyRoundedDivideSqrt ? "-cl-fp32-correctly-rounded-divide-sqrt" : ""
+        try runtime.buildProgram(source: OpenCLKernels.source, options: buildOptions,
+                                 kernelNames: OpenCLKernels.kernelNames, cache: cache)
+        shapes = LaunchShapes(info: chosen.info, maxGroupSize: runtime.maxGroupSize)
+        switch options.batchKernel {
+        case .automatic: batchKernel = chosen.info.isGPU && shapes.tiled ? .tiled : .rowBlocks
+        case .tiled: batchKernel = shapes.tiled ? .tiled : .rowBlocks
+        case .rowBlocks: batchKernel = .rowBlocks
+        }
+    }
+
+    public func supports(_ op: BackendOp, type: TensorType) -> Bool {
+        switch op {
+        case .getRows, .matmul:
+            return OpenCLKernels.typeSuffixes[type] != nil && !options.cpuFallbackTypes.contains(type)
+        default:
+            return type == .f32
+        }
+    }
+
+    // MARK: Tensors
+
+    public func weight(_ host: HostTensor) throws -> any BackendTensor {
+        guard let rowBytes = host.type.rowBytes(columns: host.columns), rowBytes * host.rows == host.bytes.count else {
+            throw BackendError.shapeMismatch("\(host.name): \(host.bytes.count) bytes for \(host.rows)x\(host.columns) \(host.type)")
+        }
+        return try locked {
+            if !supports(.matmul, type: host.type) || host.bytes.count > device.maxAllocationBytes {
+                // Stays in host memory; its ops run on the CPU backend.
+                return OpenCLTensor(type: host.type, rows: host.rows, columns: host.columns, rowBytes: rowBytes,
+                                    storage: .host(try fallback().weight(host)))
+            }
+            let buffer = try allocate(bytes: host.bytes.count, readOnly: true)
+            if let base = host.bytes.baseAddress {
+                try runtime.write(buffer.memory, offset: 0, from: base, count: host.bytes.count)
+            }
+            return OpenCLTensor(type: host.type, rows: host.rows, columns: host.columns, rowBytes: rowBytes, storage: .device(buffer))
+        }
+    }
+
+    public func makeTensor(type: TensorType, rows: Int, columns: Int) throws -> any BackendTensor {
+        guard type == .f32 else { throw BackendError.unsupported(op: .copyRows, type: type, backend: name) }
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns * 4)
+        guard !overflow, rows >= 0, columns >= 0 else { throw BackendError.outOfMemory(bytes: Int.max, backend: name) }
+        return try locked {
+            let buffer = try allocate(bytes: count, readOnly: false)
+            try runtime.zero(buffer.memory, bytes: count)
+            return OpenCLTensor(type: .f32, rows: rows, columns: columns, rowBytes: columns * 4, storage: .device(buffer))
+        }
+    }
+
+    public func write(_ values: [Float], to tensor: any BackendTensor, firstRow: Int) throws {
+        let t = try activation(tensor)
+        guard firstRow >= 0, values.count % max(t.columns, 1) == 0, firstRow + values.count / max(t.columns, 1) <= t.rows else {
+            throw BackendError.shapeMismatch("writing \(values.count) floats at row \(firstRow) of a \(t.rows)x\(t.columns) tensor")
+        }
+        try locked {
+            try values.withUnsafeBytes { bytes in
+                guard let base = bytes.baseAddress else { return }
+                try runtime.write(t.memory, offset: firstRow * t.columns * 4, from: base, count: bytes.count)
+            }
+        }
+    }
+
+    public func read(_ tensor: any BackendTensor, rows: Range<Int>) throws -> [Float] {
+        let t = try activation(tensor)
+        guard rows.lowerBound >= 0, rows.upperBound <= t.rows else {
+            throw BackendError.shapeMismatch("reading rows \(rows) of a tensor with \(t.rows) rows")
+        }
+        return try locked { try readRows(t, rows) }
+    }
+
+    // MARK: Ops
+
+    public func getRows(_ table: any BackendTensor, ids: [Int32], into out: any BackendTensor) throws {
+        let t = try tensor(table)
+        let o = try activation(out)
+        guard o.columns == t.columns, ids.count <= o.rows else {
+            throw BackendError.shapeMismatch("getRows of \(ids.count) rows from \(t.rows)x\(t.columns) into \(o.rows)x\(o.columns)")
+        }
+        for id in ids where id < 0 || Int(id) >= t.rows {
+            throw BackendError.shapeMismatch("row id \(id) outside the table's \(t.rows) rows")
+        }
+        guard !ids.isEmpty else { return }
+        try locked {
+            guard let memory = t.buffer, let suffix = OpenCLKernels.typeSuffixes[t.type] else {
+                return try fallbackGetRows(t, ids: ids, into: o)
+            }
+            let idMemory = try idBuffer(count: ids.count)
+            try ids.withUnsafeBytes { bytes in
+                if let base = bytes.baseAddress { try runtime.write(idMemory, offset: 0, from: base, count: bytes.count) }
+            }
+            let granules = (t.columns + 7) / 8
+            try runtime.launch("get_rows_\(suffix)",
+                               [.buffer(memory), .ulong(t.rowBytes), .int(t.columns), .buffer(idMemory), .buffer(o.memory), .int(o.columns)],
+                               global: [granules, ids.count], local: [min(shapes.elementwise, Self.ceilPowerOfTwo(granules)), 1])
+        }
+    }
+
+    public func rmsNorm(_ x: any BackendTensor, weight: any BackendTensor, epsilon: Float,
+                        into out: any BackendTensor, rows: Int) throws {
+        let (a, w, o) = (try activation(x), try tensor(weight), try activation(out))
+        try check(rows: rows, a, o)
+        guard w.type == .f32 else { throw BackendError.unsupported(op: .rmsNorm, type: w.type, backend: name) }
+        guard w.rows * w.columns == a.columns, o.columns == a.columns else {
+            throw BackendError.shapeMismatch("rmsNorm weight has \(w.rows * w.columns) values for rows of \(a.columns)")
+        }
+        guard rows > 0 else { return }
+        try locked {
+            guard let weightMemory = w.buffer else { return try fallbackRMSNorm(a, weight: w, epsilon: epsilon, into: o, rows: rows) }
+            let size = shapes.norm
+            try runtime.launch("rms_norm",
+                               [.buffer(a.memory), .buffer(weightMemory), .float(epsilon), .buffer(o.memory), .int(a.columns), .localFloats(size)],
+                               global: [rows * size], local: [size])
+        }
+    }
+
+    public func matmul(_ x: any BackendTensor, weight: any BackendTensor, into out: any BackendTensor, rows: Int) throws {
+        let (a, w, o) = (try activation(x), try tensor(weight), try activation(out))
+        try check(rows: rows, a, o)
+        guard a.columns == w.columns, o.columns >= w.rows else {
+            throw BackendError.shapeMismatch("matmul of x[\(rows)x\(a.columns)] with W[\(w.rows)x\(w.columns)] into \(o.columns) columns")
+        }
+        guard rows > 0, w.rows > 0 else { return }
+        try locked {
+            guard let memory = w.buffer, let suffix = OpenCLKernels.typeSuffixes[w.type] else {
+                return try fallbackMatmul(a, weight: w, into: o, rows: rows)
+            }
+            let arguments: [KernelArgument] = [.buffer(memory), .ulong(w.rowBytes), .int(w.rows), .int(w.columns),
+                                               .buffer(a.memory), .int(a.columns), .int(rows), .buffer(o.memory), .int(o.columns)]
+            let batched = rows >= options.batchMinimumRows
+            if batched && batchKernel == .tiled {
+                let tiles = (w.rows + OpenCLKernels.tileRows - 1) / OpenCLKernels.tileRows
+                let rowTiles = (rows + OpenCLKernels.tileRows - 1) / OpenCLKernels.tileRows
+                let threads = OpenCLKernels.tileThreads
+                try runtime.launch("matmul_\(suffix)", arguments,
+                                   global: [tiles * threads, rowTiles * threads], local: [threads, threads])
+            } else if batched && batchKernel == .rowBlocks {
+                let blocks = (rows + OpenCLKernels.rowBlock - 1) / OpenCLKernels.rowBlock
+                try runtime.launch("matmul_rows_\(suffix)", arguments,
+                                   global: [w.rows, blocks], local: [shapes.rowBlockGroup, 1])
+            } else {
+                let (lanes, slots) = (shapes.matvecLanes, shapes.matvecSlots)
+                try runtime.launch("matvec_\(suffix)",
+                                   [.buffer(memory), .ulong(w.rowBytes), .int(w.rows), .int(w.columns),
+                                    .buffer(a.memory), .int(a.columns), .buffer(o.memory), .int(o.columns), .localFloats(lanes * slots)],
+                                   global: [lanes, w.rows, rows], local: [lanes, slots, 1])
+            }
+        }
+    }
+
+    public func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, firstPosition: Int,
+                     inverseFrequencies: [Float], layout: RopeLayout) throws {
+        let t = try activation(x)
+        try check(rows: rows, t)
+        guard heads * headDim <= t.columns, inverseFrequencies.count == headDim / 2, headDim % 2 == 0, firstPosition >= 0 else {
+            throw BackendError.shapeMismatch("rope of \(heads)x\(headDim) on \(t.columns) columns with \(inverseFrequencies.count) frequencies")
+        }
+        guard rows > 0, heads > 0, headDim > 0 else { return }
+        try locked {
+            let table = try frequencyTable(inverseFrequencies)
+            let half = headDim / 2
+            try runtime.launch("rope",
+                               [.buffer(t.memory), .int(t.columns), .int(headDim), .int(firstPosition), .buffer(table),
+                                .int(layout == .interleaved ? 1 : 0)],
+                               global: [half, heads, rows], local: [min(shapes.elementwise, Self.ceilPowerOfTwo(half)), 1, 1])
+        }
+    }
+
+    public func copyRows(_ source: any BackendTensor, sourceRow: Int, into destination: any BackendTensor,
+                         destinationRow: Int, rows: Int) throws {
+        let (s, d) = (try activation(source), try activation(destination))
+        guard s.columns == d.columns, rows >= 0, sourceRow >= 0, sourceRow + rows <= s.rows,
+              destinationRow >= 0, destinationRow + rows <= d.rows
+        else {
+            throw BackendError.shapeMismatch("copying \(rows) rows of width \(s.columns) from row \(sourceRow) to row \(destinationRow) of \(d.rows)x\(d.columns)")
+        }
+        guard rows > 0, s.columns > 0 else { return }
+        let width = s.columns * 4
+        try locked {
+            if s.tensor === d.tensor && abs(sourceRow - destinationRow) < rows {
+                // clEnqueueCopyBuffer refuses overlapping regions of one buffer; go through the host.
+                let values = try readRows(s, sourceRow ..< sourceRow + rows)
+                try values.withUnsafeBytes { bytes in
+                    if let base = bytes.baseAddress { try runtime.write(d.memory, offset: destinationRow * width, from: base, count: bytes.count) }
+                }
+            } else {
+                try runtime.copy(s.memory, offset: sourceRow * width, to: d.memory, offset: destinationRow * width, count: rows * width)
+            }
+        }
+    }
+
+    public func attention(query: any BackendTensor, keys: any BackendTensor, values: any BackendTensor,
+                          into out: any BackendTensor, rows: Int, firstPosition: Int,
+                          heads: Int, kvHeads: Int, headDim: Int, scale: Float) throws {
+        let (q, k, v, o) = (try activation(query), try activation(keys), try activation(values), try activation(out))
+        try check(rows: rows, q, o)
+        guard kvHeads > 0, heads % kvHeads == 0, headDim > 0, q.columns >= heads * headDim, o.columns >= heads * headDim,
+              k.columns == kvHeads * headDim, v.columns == k.columns, firstPosition >= 0, firstPosition + rows <= k.rows, k.rows == v.rows
+        else {
+            throw BackendError.shapeMismatch("attention with \(heads)/\(kvHeads) heads of \(headDim) over a \(k.rows)-row cache at position \(firstPosition)")
+        }
+        guard rows > 0, heads > 0 else { return }
+        try locked {
+            let size = shapes.attention
+            try runtime.launch("attention",
+                               [.buffer(q.memory), .buffer(k.memory), .buffer(v.memory), .buffer(o.memory),
+                                .int(firstPosition), .int(heads), .int(kvHeads), .int(headDim),
+                                .int(q.columns), .int(k.columns), .int(o.columns), .float(scale),
+                                .localFloats(headDim), .localFloats(headDim), .localFloats(size), .localFloats(size)],
+                               global: [heads * size, rows], local: [size, 1])
+        }
+    }
+
+    public func swiglu(gate: any BackendTensor, up: any BackendTensor, into out: any BackendTensor, rows: Int) throws {
+        let (g, u, o) = (try activation(gate), try activation(up), try activation(out))
+        try check(rows: rows, g, u, o)
+        guard g.columns == u.columns, o.columns == g.columns else { throw BackendError.shapeMismatch("swiglu widths differ") }
+        let count = rows * g.columns
+        guard count > 0 else { return }
+        try locked {
+            try runtime.launch("swiglu", [.buffer(g.memory), .buffer(u.memory), .buffer(o.memory), .int(count)],
+                               global: [count], local: [shapes.elementwise])
+        }
+    }
+
+    public func add(_ x: any BackendTensor, into accumulator: any BackendTensor, rows: Int) throws {
+        let (a, acc) = (try activation(x), try activation(accumulator))
+        try check(rows: rows, a, acc)
+        guard a.columns == acc.columns else { throw BackendError.shapeMismatch("add widths differ") }
+        let count = rows * a.columns
+        guard count > 0 else { return }
+        try locked {
+            try runtime.launch("add", [.buffer(a.memory), .buffer(acc.memory), .int(count)], global: [count], local: [shapes.elementwise])
+        }
+    }
+
+    /// Waits until the device has finished every enqueued op (for timing; ``read(_:rows:)`` waits anyway).
+    public func synchronize() throws {
+        try locked { try runtime.finish() }
+    }
+
+    // MARK: Helpers
+
+    /// An f32 tensor on the device: what every activation and cache is.
+    struct Activation {
+        let tensor: OpenCLTensor
+        let memory: cl_mem
+        var rows: Int { tensor.rows }
+        var columns: Int { tensor.columns }
+    }
+
+    func activation(_ tensor: any BackendTensor) throws -> Activation {
+        let t = try self.tensor(tensor)
+        guard t.type == .f32, let memory = t.buffer else { throw BackendError.unsupported(op: .matmul, type: t.type, backend: name) }
+        return Activation(tensor: t, memory: memory)
+    }
+
+    func tensor(_ tensor: any BackendTensor) throws -> OpenCLTensor {
+        guard let t = tensor as? OpenCLTensor else { throw BackendError.foreignTensor(backend: name) }
+        return t
+    }
+
+    private func check(rows: Int, _ tensors: Activation...) throws {
+        for t in tensors where rows < 0 || rows > t.rows {
+            throw BackendError.shapeMismatch("op on \(rows) rows of a tensor with \(t.rows) rows")
+        }
+    }
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// A device allocation counted against the device's memory. Callers hold the lock.
+    private func allocate(bytes: Int, readOnly: Bool) throws -> DeviceBuffer {
+        try ledger.reserve(bytes)
+        do {
+            return DeviceBuffer(memory: try runtime.makeBuffer(bytes: bytes, readOnly: readOnly), bytes: bytes, ledger: ledger)
+        } catch let OpenCLError.outOfDeviceMemory(requested, _, deviceName) {
+            ledger.release(bytes)
+            throw OpenCLError.outOfDeviceMemory(requested: requested, available: max(0, ledger.capacity - ledger.usedBytes), device: deviceName)
+        } catch {
+            ledger.release(bytes)
+            throw error
+        }
+    }
+
+    /// Rows of an activation, copied to the host. Callers hold the lock.
+    func readRows(_ t: Activation, _ rows: Range<Int>) throws -> [Float] {
+        var values = [Float](repeating: 0, count: rows.count * t.columns)
+        try values.withUnsafeMutableBytes { bytes in
+            if let base = bytes.baseAddress { try runtime.read(t.memory, offset: rows.lowerBound * t.columns * 4, into: base, count: bytes.count) }
+        }
+        return values
+    }
+
+    /// The CPU backend behind the fallback paths, created on first use. Callers hold the lock.
+    func fallback() -> CPUBackend {
+        if let existing = fallbackBackend { return existing }
+        let created = CPUBackend(threads: options.cpuThreads)
+        fallbackBackend = created
+        return created
+    }
+
+    private func frequencyTable(_ values: [Float]) throws -> cl_mem {
+        if let existing = frequencyTables[values] { return existing.memory }
+        let buffer = try allocate(bytes: values.count * 4, readOnly: true)
+        try values.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress { try runtime.write(buffer.memory, offset: 0, from: base, count: bytes.count) }
+        }
+        // A model uses one table; a bound keeps a stream of different tables from growing without limit.
+        if frequencyTables.count >= 16 { frequencyTables.removeAll() }
+        frequencyTables[values] = buffer
+        return buffer.memory
+    }
+
+    private func idBuffer(count: Int) throws -> cl_mem {
+        if let existing = idBuffer, existing.bytes >= count * 4 { return existing.memory }
+        let buffer = try allocate(bytes: max(count, 256) * 4, readOnly: true)
+        idBuffer = buffer
+        return buffer.memory
+    }
+
+    static func ceilPowerOfTwo(_ value: Int) -> Int {
+        var size = 1
+        while size < value { size *= 2 }
+        return size
+    }
+}
