@@ -52,6 +52,22 @@ enum ByteUnicodeMapping {
         return out
     }
 
+    /// Appends the bytes `token` spells to `out`, like ``bytes(spelledBy:)`` without allocating.
+    /// Returns `false` if some scalar is outside the byte alphabet (its UTF-8 is appended as is).
+    @discardableResult
+    static func appendBytes(spelledBy token: some StringProtocol, to out: inout [UInt8]) -> Bool {
+        var clean = true
+        for scalar in token.unicodeScalars {
+            if let byte = byte(for: scalar) {
+                out.append(byte)
+            } else {
+                clean = false
+                out.append(contentsOf: String(scalar).utf8)
+            }
+        }
+        return clean
+    }
+
     /// The byte-level spelling of `bytes`.
     static func spelling(of bytes: some Sequence<UInt8>) -> String {
         var scalars = String.UnicodeScalarView()

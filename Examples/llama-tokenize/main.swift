@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import LlamaKit
+
+/// Tokenizes text with any tokenizer LlamaKit reads (tokenizer.json, tiktoken tokenizer.model, .gguf, or a
+/// model folder), decodes ids, runs whole test corpora through one process, and measures encoding speed.
+@main
+struct LlamaTokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llama-tokenize",
+        abstract: "Encode text to token ids, decode ids to text, or time encoding.",
+        discussion: """
+            Exactly one of --text, --decode, --jsonl, --bench.
+              --text TEXT      prints the ids as a JSON array
+              --decode 1,2,3   prints the text
+              --jsonl          reads {"id": ..., "text": ...} lines on stdin, writes {"id": ..., "ids": [...]} lines
+              --bench FILE     encodes FILE (single thread) and prints MB/s and tokens/s
+            """
+    )
+
+    @Option(help: "A tokenizer.json, a tiktoken tokenizer.model, a .gguf model, or a folder holding one.")
+    var tokenizer: String
+    @Option(help: "Text to encode.")
+    var text: String?
+    @Option(help: "Comma-separated token ids to decode.")
+    var decode: String?
+    @Flag(help: "Read JSON lines {\"id\": ..., \"text\": ...} from stdin; write {\"id\": ..., \"ids\": [...]} lines.")
+    var jsonl = false
+    @Option(help: "Time encoding of this UTF-8 file and print MB/s and tokens/s.")
+    var bench: String?
+    @Option(help: "Rounds for --bench; the best is reported.")
+    var rounds = 3
+    @Flag(help: "Put the BOS token first.")
+    var bos = false
+    @Flag(help: "Parse special-token texts such as <|eot_id|> as those tokens.")
+    var special = false
+
+    func validate() throws {
+        let modes = [text != nil, decode != nil, jsonl, bench != nil].filter { $0 }.count
+        guard modes == 1 else { throw ValidationError("Give exactly one of --text, --decode, --jsonl, --bench.") }
+        guard rounds > 0 else { throw ValidationError("--rounds must be positive.") }
+    }
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let tokenizer: any Tokenizer
+        do {
+            tokenizer = try loadTokenizer(path: self.tokenizer)
+        } catch {
+            throw fail("error: \(error)")
+        }
+        let loadTime = clock.now - start
+
+        if let text {
+            print(json(tokenizer.encode(text, addBOS: bos, parseSpecial: special)))
+        } else if let decode {
+            var ids: [Int32] = []
+            for part in decode.split(separator: ",") {
+                guard let id = Int32(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw fail("error: '\(part)' is not a token id")
+                }
+                ids.append(id)
+            }
+            do {
+                print(try tokenizer.decode(ids))
+            } catch {
+                throw fail("error: \(error)")
+            }
+        } else if jsonl {
+            try runJSONLines(tokenizer)
+        } else if let bench {
+            try runBench(tokenizer, file: bench, loadTime: loadTime)
+        }
+    }
+
+    private func runJSONLines(_ tokenizer: any Tokenizer) throws {
+        var lineNumber = 0
+        var output = ""
+        while let line = readLine(strippingNewline: true) {
+            lineNumber += 1
+            if line.isEmpty { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? [String: Any],
+                  let text = object["text"] as? String else {
+                throw fail("error: stdin line \(lineNumber) is not a JSON object with a string \"text\"")
+            }
+            let id = object["id"] ?? NSNull()
+            let idJSON = (try? JSONSerialization.data(withJSONObject: id, options: [.fragmentsAllowed, .sortedKeys]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "null"
+            output += "{\"id\":\(idJSON),\"ids\":\(json(tokenizer.encode(text, addBOS: bos, parseSpecial: special)))}\n"
+            if output.utf8.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(output.utf8))
+                output = ""
+            }
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+    }
+
+    private func runBench(_ tokenizer: any Tokenizer, file: String, loadTime: Duration) throws {
+        guard let data = FileManager.default.contents(atPath: file) else { throw fail("error: cannot read \(file)") }
+        let text = String(decoding: data, as: UTF8.self)
+        let clock = ContinuousClock()
+        var best = Duration.seconds(1_000_000)
+        var count = 0
+        for _ in 0 ..< rounds {
+            let start = clock.now
+            let ids = tokenizer.encode(text, addBOS: false, parseSpecial: special)
+            let elapsed = clock.now - start
+            count = ids.count
+            best = min(best, elapsed)
+        }
+        let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) * 1e-18
+        let load = Double(loadTime.components.seconds) + Double(loadTime.components.attoseconds) * 1e-18
+        print(String(format: "load %.3f s; %d bytes -> %d tokens; best of %d: %.3f s = %.2f MB/s, %.2f M tokens/s",
+                     load, data.count, count, rounds, seconds, Double(data.count) / seconds / 1e6, Double(count) / seconds / 1e6))
+    }
+
+    private func json(_ ids: [Int32]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+
+    /// Prints `message` to stderr and returns the error that makes the command exit with status 1.
+    private func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode.failure
+    }
+}
