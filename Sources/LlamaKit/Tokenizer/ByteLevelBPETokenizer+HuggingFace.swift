@@ -154,12 +154,7 @@ extension ByteLevelBPETokenizer {
                 for (index, merge) in merges.enumerated() {
                     switch merge {
                     case let .string(text):
-                        let parts = text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-                        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-                              let left = String(parts[0]), let right = String(parts[1]) else {
-                            throw .malformedMerge(index: index, text: text)
-                        }
-                        try resolver.add(left, right, index: index)
+                        try resolver.add(line: text, index: index)
                     case let .array(pair):
                         guard pair.count == 2, let left = pair[0].string, let right = pair[1].string,
                               !left.isEmpty, !right.isEmpty else {

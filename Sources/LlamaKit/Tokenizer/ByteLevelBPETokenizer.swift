@@ -84,15 +84,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         try self.init(
             vocabulary: vocabulary, mergeCount: merges.count, mergeMode: .pairRules, firstPairWins: true,
             merges: { resolver throws(TokenizerError) in
-                for (index, merge) in merges.enumerated() {
-                    // Split on the byte, not on Characters: a space followed by a combining mark is one Character.
-                    let parts = merge.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-                    guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-                          let left = String(parts[0]), let right = String(parts[1]) else {
-                        throw .malformedMerge(index: index, text: merge)
-                    }
-                    try resolver.add(left, right, index: index)
-                }
+                for (index, merge) in merges.enumerated() { try resolver.add(line: merge, index: index) }
             },
             pipeline: PreTokenizerPipeline(preTokenizer),
             ignoresMerges: ignoresMerges ?? preTokenizer.ignoresMerges,
@@ -364,6 +356,60 @@ struct MergeResolver {
     init(tables: TokenTables, firstPairWins: Bool) {
         self.tables = tables
         self.firstPairWins = firstPairWins
+    }
+
+    /// Adds the rule written `"left right"` (one space; both sides byte-level spelled): the fast path for
+    /// merge lists, which decodes the spelling straight from UTF-8. Anything unusual (no single space,
+    /// scalars outside the byte alphabet, unknown tokens) goes through ``add(_:_:index:)``, which reports it.
+    mutating func add(line: String, index: Int) throws(TokenizerError) {
+        var line = line
+        let fast = line.withUTF8 { utf8 -> (Int32, Int32, Int32)? in
+            scratch.removeAll(keepingCapacity: true)
+            var split = -1
+            var i = 0
+            while i < utf8.count {
+                let b0 = utf8[i]
+                let value: UInt32
+                if b0 < 0x80 {
+                    if b0 == 0x20 {
+                        guard split < 0 else { return nil }
+                        split = scratch.count
+                        i += 1
+                        continue
+                    }
+                    value = UInt32(b0)
+                    i += 1
+                } else if b0 < 0xE0, i + 1 < utf8.count {
+                    value = UInt32(b0 & 0x1F) << 6 | UInt32(utf8[i + 1] & 0x3F)
+                    i += 2
+                } else {
+                    return nil // three- and four-byte scalars are never in the byte alphabet
+                }
+                guard value < UInt32(ByteUnicodeMapping.byteForScalar.count) else { return nil }
+                let byte = ByteUnicodeMapping.byteForScalar[Int(value)]
+                guard byte >= 0 else { return nil }
+                scratch.append(UInt8(byte))
+            }
+            guard split > 0, split < scratch.count else { return nil }
+            return scratch.withUnsafeBufferPointer { buffer -> (Int32, Int32, Int32)? in
+                guard let base = buffer.baseAddress,
+                      let l = tables.lookup(base, split),
+                      let r = tables.lookup(base + split, buffer.count - split),
+                      let joined = tables.lookup(base, buffer.count) else { return nil }
+                return (l, r, joined)
+            }
+        }
+        if let (l, r, joined) = fast {
+            tables.insertPair(MergeRule.key(l, r), rank: rank, result: joined, replace: !firstPairWins)
+            rank += 1
+            return
+        }
+        let parts = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+              let left = String(parts[0]), let right = String(parts[1]) else {
+            throw .malformedMerge(index: index, text: line)
+        }
+        try add(left, right, index: index)
     }
 
     /// Adds the rule joining the tokens spelled `left` and `right`; it ranks after every rule added before.

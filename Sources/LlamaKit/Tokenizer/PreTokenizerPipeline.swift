@@ -168,11 +168,7 @@ public struct PreTokenizerPipeline: Sendable {
                     pieces.append(piece)
                 }
             case .mergedWithNext:
-                if previousMatch, let last = pieces.last {
-                    pieces[pieces.count - 1] = last.lowerBound ..< piece.upperBound
-                } else {
-                    pieces.append(piece)
-                }
+                break // below, from the right
             case .contiguous:
                 if isMatch, previousMatch, let last = pieces.last {
                     pieces[pieces.count - 1] = last.lowerBound ..< piece.upperBound
@@ -181,6 +177,19 @@ public struct PreTokenizerPipeline: Sendable {
                 }
             }
             previousMatch = isMatch
+        }
+        if behavior == .mergedWithNext {
+            // The mirror image of mergedWithPrevious: a match joins the piece after it, unless that is a match.
+            var nextMatch = false
+            for (piece, isMatch) in marked.reversed() {
+                if isMatch, !nextMatch, let last = pieces.last {
+                    pieces[pieces.count - 1] = piece.lowerBound ..< last.upperBound
+                } else {
+                    pieces.append(piece)
+                }
+                nextMatch = isMatch
+            }
+            pieces.reverse()
         }
         out.append(contentsOf: pieces)
     }

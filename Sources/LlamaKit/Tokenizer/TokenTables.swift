@@ -35,14 +35,15 @@ final class TokenTables: @unchecked Sendable {
     /// The token of each single byte, or -1.
     let byteTokens: UnsafeMutablePointer<Int32>
 
-    /// Open-addressed table of tokens by bytes: each slot is `hash32 << 32 | (id + 1)`, 0 when empty.
+    /// Open-addressed table of tokens by bytes, two words per slot: `tag24 << 40 | length8 << 32 | (id + 1)`
+    /// (0 when empty) and the token's first eight bytes, zero-padded. A token of up to eight bytes is
+    /// therefore found, or ruled out, without touching `pieceBytes`: one cache miss per lookup.
     private let wordSlots: UnsafeMutablePointer<UInt64>
     private let wordMask: Int
 
-    /// Open-addressed table of merge rules by `MergeRule.key(left, right)` (`UInt64.max` when empty),
-    /// with `rank << 32 | result` beside each key.
-    private let pairKeys: UnsafeMutablePointer<UInt64>
-    private let pairValues: UnsafeMutablePointer<UInt64>
+    /// Open-addressed table of merge rules, two words per slot: `MergeRule.key(left, right)` (`UInt64.max`
+    /// when empty) and `rank << 32 | result`.
+    private let pairSlots: UnsafeMutablePointer<UInt64>
     private let pairMask: Int
 
     /// Builds the tables.
@@ -62,16 +63,17 @@ final class TokenTables: @unchecked Sendable {
 
         var wordCapacity = 16
         while wordCapacity < count * 2 { wordCapacity <<= 1 }
-        wordSlots = .allocate(capacity: wordCapacity)
-        wordSlots.initialize(repeating: 0, count: wordCapacity)
+        wordSlots = .allocate(capacity: 2 * wordCapacity)
+        wordSlots.initialize(repeating: 0, count: 2 * wordCapacity)
         wordMask = wordCapacity - 1
 
         var pairCapacity = 16
         while pairCapacity < expectedPairs * 2 { pairCapacity <<= 1 }
-        pairKeys = .allocate(capacity: pairCapacity)
-        pairKeys.initialize(repeating: .max, count: pairCapacity)
-        pairValues = .allocate(capacity: pairCapacity)
-        pairValues.initialize(repeating: 0, count: pairCapacity)
+        pairSlots = .allocate(capacity: 2 * pairCapacity)
+        for slot in 0 ..< pairCapacity {
+            (pairSlots + 2 * slot).initialize(to: .max)
+            (pairSlots + 2 * slot + 1).initialize(to: 0)
+        }
         pairMask = pairCapacity - 1
 
         byteTokens = .allocate(capacity: 256)
@@ -91,8 +93,7 @@ final class TokenTables: @unchecked Sendable {
         pieceOffsets.deallocate()
         byteTokens.deallocate()
         wordSlots.deallocate()
-        pairKeys.deallocate()
-        pairValues.deallocate()
+        pairSlots.deallocate()
     }
 
     /// The number of bytes of token `id` (which must be valid).
@@ -115,15 +116,17 @@ final class TokenTables: @unchecked Sendable {
     /// ``lookup(_:_:)`` with the bytes' ``hashBytes(_:_:)`` already computed.
     @inline(__always)
     func lookup(_ bytes: UnsafePointer<UInt8>, _ count: Int, hash: UInt64) -> Int32? {
-        let tag = hash >> 32
+        let want = Self.header(hash: hash, count: count)
+        let prefix = Self.prefix8(bytes, count)
         var slot = Int(truncatingIfNeeded: hash) & wordMask
         while true {
-            let entry = wordSlots[slot]
+            let entry = wordSlots[2 * slot]
             if entry == 0 { return nil }
-            if entry >> 32 == tag {
+            if entry & ~0xFFFF_FFFF == want, wordSlots[2 * slot + 1] == prefix {
                 let id = Int(entry & 0xFFFF_FFFF) - 1
+                if count <= 8 { return Int32(id) }
                 let start = pieceOffsets[id]
-                if pieceOffsets[id + 1] - start == count, memoryEqual(pieceBytes + start, bytes, count) {
+                if pieceOffsets[id + 1] - start == count, memoryEqual(pieceBytes + start + 8, bytes + 8, count - 8) {
                     return Int32(id)
                 }
             }
@@ -131,29 +134,49 @@ final class TokenTables: @unchecked Sendable {
         }
     }
 
+    /// The slot header of a key: its hash's top 24 bits and its length (saturated at 255).
+    @inline(__always)
+    private static func header(hash: UInt64, count: Int) -> UInt64 {
+        (hash >> 40) << 40 | UInt64(min(count, 255)) << 32
+    }
+
+    /// The first eight bytes of `bytes[0 ..< count]`, zero-padded, as a little-endian word.
+    @inline(__always)
+    private static func prefix8(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
+        if count >= 8 { return UnsafeRawPointer(bytes).loadUnaligned(as: UInt64.self) }
+        var value: UInt64 = 0
+        var i = 0
+        while i < count {
+            value |= UInt64(bytes[i]) << UInt64(8 * i)
+            i += 1
+        }
+        return value
+    }
+
     private func insertWord(_ id: Int32) {
         let start = pieceOffsets[Int(id)]
         let count = pieceOffsets[Int(id) + 1] - start
-        let hash = hashBytes(pieceBytes + start, count)
-        let entry = (hash >> 32) << 32 | UInt64(id + 1)
+        let word = pieceBytes + start
+        let hash = hashBytes(word, count)
+        let header = Self.header(hash: hash, count: count)
+        let prefix = Self.prefix8(word, count)
         var slot = Int(truncatingIfNeeded: hash) & wordMask
         while true {
-            let existing = wordSlots[slot]
-            if existing == 0 {
-                wordSlots[slot] = entry
+            let existing = wordSlots[2 * slot]
+            if existing == 0 || (existing & ~0xFFFF_FFFF == header && wordSlots[2 * slot + 1] == prefix
+                && sameBytes(Int(existing & 0xFFFF_FFFF) - 1, word, count)) {
+                // An empty slot, or a token with the same bytes: later tokens win.
+                wordSlots[2 * slot] = header | UInt64(id + 1)
+                wordSlots[2 * slot + 1] = prefix
                 return
-            }
-            if existing >> 32 == hash >> 32 {
-                let other = Int(existing & 0xFFFF_FFFF) - 1
-                let otherStart = pieceOffsets[other]
-                if pieceOffsets[other + 1] - otherStart == count,
-                   memoryEqual(pieceBytes + otherStart, pieceBytes + start, count) {
-                    wordSlots[slot] = entry // later tokens win
-                    return
-                }
             }
             slot = (slot + 1) & wordMask
         }
+    }
+
+    private func sameBytes(_ id: Int, _ bytes: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let start = pieceOffsets[id]
+        return pieceOffsets[id + 1] - start == count && memoryEqual(pieceBytes + start, bytes, count)
     }
 
     // MARK: Merge rules by pair
@@ -164,9 +187,9 @@ final class TokenTables: @unchecked Sendable {
         let key = MergeRule.key(left, right)
         var slot = Self.pairSlot(key) & pairMask
         while true {
-            let k = pairKeys[slot]
+            let k = pairSlots[2 * slot]
             if k == key {
-                let value = pairValues[slot]
+                let value = pairSlots[2 * slot + 1]
                 return (Int32(truncatingIfNeeded: value >> 32), Int32(truncatingIfNeeded: value))
             }
             if k == .max { return nil }
@@ -179,11 +202,11 @@ final class TokenTables: @unchecked Sendable {
     func insertPair(_ key: UInt64, rank: Int32, result: Int32, replace: Bool) {
         var slot = Self.pairSlot(key) & pairMask
         while true {
-            let k = pairKeys[slot]
+            let k = pairSlots[2 * slot]
             if k == .max || k == key {
                 if k == .max || replace {
-                    pairKeys[slot] = key
-                    pairValues[slot] = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: result))
+                    pairSlots[2 * slot] = key
+                    pairSlots[2 * slot + 1] = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: result))
                 }
                 return
             }
