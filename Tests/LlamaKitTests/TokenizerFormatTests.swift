@@ -246,3 +246,20 @@ import Testing
         #expect(try resolveTokenizerPath(folder.appendingPathComponent("tokenizer.model").path).format == .tiktoken)
     }
 }
+
+/// The scalar class table agrees with the Unicode properties it shortcuts.
+@Suite struct ScalarClassTableTests {
+    @Test func tableMatchesProperties() {
+        let table = ScalarClassTable.shared
+        var mismatches: [UInt32] = []
+        for value in stride(from: UInt32(0), to: 0x11_0000, by: 1) {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            if value >= UInt32(ScalarClassTable.tableLimit), value % 97 != 0 { continue } // sample the high planes
+            if table.classOf(value) != ScalarClass.classify(scalar).rawValue
+                || ScalarClassTable.whitespace.contains(value) != scalar.properties.isWhitespace {
+                mismatches.append(value)
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10).map { "U+" + String($0, radix: 16) })")
+    }
+}

@@ -151,6 +151,12 @@ extension ByteLevelBPETokenizer {
         return try ByteLevelBPETokenizer(
             vocabulary: vocabulary, mergeCount: merges.count, mergeMode: .pairRules, firstPairWins: false,
             merges: { resolver throws(TokenizerError) in
+                // The common layout, all "a b" strings, goes through the batched fast path in one call.
+                let lines = merges.compactMap(\.string)
+                if lines.count == merges.count {
+                    try resolver.add(lines: lines)
+                    return
+                }
                 for (index, merge) in merges.enumerated() {
                     switch merge {
                     case let .string(text):

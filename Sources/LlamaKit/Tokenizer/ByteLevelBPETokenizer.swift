@@ -84,7 +84,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         try self.init(
             vocabulary: vocabulary, mergeCount: merges.count, mergeMode: .pairRules, firstPairWins: true,
             merges: { resolver throws(TokenizerError) in
-                for (index, merge) in merges.enumerated() { try resolver.add(line: merge, index: index) }
+                try resolver.add(lines: merges)
             },
             pipeline: PreTokenizerPipeline(preTokenizer),
             ignoresMerges: ignoresMerges ?? preTokenizer.ignoresMerges,
@@ -358,52 +358,120 @@ struct MergeResolver {
         self.firstPairWins = firstPairWins
     }
 
-    /// Adds the rule written `"left right"` (one space; both sides byte-level spelled): the fast path for
-    /// merge lists, which decodes the spelling straight from UTF-8. Anything unusual (no single space,
-    /// scalars outside the byte alphabet, unknown tokens) goes through ``add(_:_:index:)``, which reports it.
-    mutating func add(line: String, index: Int) throws(TokenizerError) {
-        var line = line
-        let fast = line.withUTF8 { utf8 -> (Int32, Int32, Int32)? in
+    /// Adds the rules written `"left right"` (one space; both sides byte-level spelled), in order, for
+    /// merge rules `firstIndex...`: the fast path for merge lists.
+    ///
+    /// Each line's spelling is decoded straight from UTF-8, and lines go in batches: the hash-table slots
+    /// of a whole batch are read before any lookup, so that their cache misses overlap instead of coming
+    /// one after another (the tables of a 128k vocabulary are far bigger than the CPU caches). Anything
+    /// unusual (no single space, scalars outside the byte alphabet, unknown tokens) goes through
+    /// ``add(_:_:index:)``, which reports it.
+    mutating func add(lines: [String], firstIndex: Int = 0) throws(TokenizerError) {
+        let batchSize = 64
+        var spans: [(start: Int, split: Int, end: Int)] = []
+        var hashes: [UInt64] = []
+        var found: [(Int32, Int32, Int32)?] = []
+        var batchStart = 0
+        while batchStart < lines.count {
+            let batchEnd = min(batchStart + batchSize, lines.count)
             scratch.removeAll(keepingCapacity: true)
+            spans.removeAll(keepingCapacity: true)
+            for k in batchStart ..< batchEnd {
+                let start = scratch.count
+                if let split = Self.decode(lines[k], into: &scratch) {
+                    spans.append((start, start + split, scratch.count))
+                } else {
+                    scratch.removeSubrange(start...)
+                    spans.append((-1, -1, -1))
+                }
+            }
+            let tables = self.tables
+            var sink: UInt64 = 0
+            scratch.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                hashes.removeAll(keepingCapacity: true)
+                for span in spans where span.start >= 0 {
+                    hashes.append(hashBytes(base + span.start, span.split - span.start))
+                    hashes.append(hashBytes(base + span.split, span.end - span.split))
+                    hashes.append(hashBytes(base + span.start, span.end - span.start))
+                }
+                // A tight loop of independent reads: the misses overlap.
+                for hash in hashes { sink &+= tables.touch(hash: hash) }
+                found.removeAll(keepingCapacity: true)
+                var h = 0
+                for span in spans {
+                    guard span.start >= 0 else { found.append(nil); continue }
+                    defer { h += 3 }
+                    guard let l = tables.lookup(base + span.start, span.split - span.start, hash: hashes[h]),
+                          let r = tables.lookup(base + span.split, span.end - span.split, hash: hashes[h + 1]),
+                          let j = tables.lookup(base + span.start, span.end - span.start, hash: hashes[h + 2]) else {
+                        found.append(nil)
+                        continue
+                    }
+                    found.append((l, r, j))
+                }
+                for ids in found {
+                    if let (l, r, _) = ids { sink &+= tables.touchPair(MergeRule.key(l, r)) }
+                }
+            }
+            self.sink &+= sink
+            for (offset, ids) in found.enumerated() {
+                if let (l, r, joined) = ids {
+                    tables.insertPair(MergeRule.key(l, r), rank: rank, result: joined, replace: !firstPairWins)
+                    rank += 1
+                } else {
+                    try addSlowly(line: lines[batchStart + offset], index: firstIndex + batchStart + offset)
+                }
+            }
+            batchStart = batchEnd
+        }
+    }
+
+    /// Adds one rule written `"left right"`; see ``add(lines:firstIndex:)``.
+    mutating func add(line: String, index: Int) throws(TokenizerError) {
+        try add(lines: [line], firstIndex: index)
+    }
+
+    /// Keeps the batch reads of ``add(lines:firstIndex:)`` from being optimised away.
+    private(set) var sink: UInt64 = 0
+
+    /// Appends the bytes `line` spells to `out` and returns where the right-hand token starts, or `nil`
+    /// (leaving `out` partly written) if the line is not two byte-alphabet spellings around one space.
+    private static func decode(_ line: String, into out: inout [UInt8]) -> Int? {
+        var line = line
+        let start = out.count
+        return line.withUTF8 { utf8 -> Int? in
             var split = -1
             var i = 0
             while i < utf8.count {
                 let b0 = utf8[i]
-                let value: UInt32
+                let value: Int
                 if b0 < 0x80 {
                     if b0 == 0x20 {
                         guard split < 0 else { return nil }
-                        split = scratch.count
+                        split = out.count - start
                         i += 1
                         continue
                     }
-                    value = UInt32(b0)
+                    value = Int(b0)
                     i += 1
                 } else if b0 < 0xE0, i + 1 < utf8.count {
-                    value = UInt32(b0 & 0x1F) << 6 | UInt32(utf8[i + 1] & 0x3F)
+                    value = Int(b0 & 0x1F) << 6 | Int(utf8[i + 1] & 0x3F)
                     i += 2
                 } else {
                     return nil // three- and four-byte scalars are never in the byte alphabet
                 }
-                guard value < UInt32(ByteUnicodeMapping.byteForScalar.count) else { return nil }
-                let byte = ByteUnicodeMapping.byteForScalar[Int(value)]
+                guard value < ByteUnicodeMapping.byteForScalar.count else { return nil }
+                let byte = ByteUnicodeMapping.byteForScalar[value]
                 guard byte >= 0 else { return nil }
-                scratch.append(UInt8(byte))
+                out.append(UInt8(byte))
             }
-            guard split > 0, split < scratch.count else { return nil }
-            return scratch.withUnsafeBufferPointer { buffer -> (Int32, Int32, Int32)? in
-                guard let base = buffer.baseAddress,
-                      let l = tables.lookup(base, split),
-                      let r = tables.lookup(base + split, buffer.count - split),
-                      let joined = tables.lookup(base, buffer.count) else { return nil }
-                return (l, r, joined)
-            }
+            return split > 0 && split < out.count - start ? split : nil
         }
-        if let (l, r, joined) = fast {
-            tables.insertPair(MergeRule.key(l, r), rank: rank, result: joined, replace: !firstPairWins)
-            rank += 1
-            return
-        }
+    }
+
+    /// The path for lines the fast path cannot take: split on the space and look the halves up by spelling.
+    private mutating func addSlowly(line: String, index: Int) throws(TokenizerError) {
         let parts = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
               let left = String(parts[0]), let right = String(parts[1]) else {

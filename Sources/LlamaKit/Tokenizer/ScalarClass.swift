@@ -43,10 +43,31 @@ final class ScalarClassTable: @unchecked Sendable {
     private init() {
         classes = .allocate(capacity: Self.tableLimit)
         for value in 0 ..< Self.tableLimit {
-            let cls = Unicode.Scalar(UInt32(value)).map(ScalarClass.classify) ?? .other
+            guard let scalar = Unicode.Scalar(UInt32(value)) else {
+                classes[value] = ScalarClass.other.rawValue // surrogates
+                continue
+            }
+            // White_Space is a short fixed list (checked against the properties in the tests); only the
+            // general category needs a property lookup.
+            let cls: ScalarClass
+            if Self.whitespace.contains(UInt32(value)) {
+                cls = .whitespace
+            } else {
+                switch scalar.properties.generalCategory {
+                case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: cls = .letter
+                case .decimalNumber, .letterNumber, .otherNumber: cls = .number
+                default: cls = .other
+                }
+            }
             classes[value] = cls.rawValue
         }
     }
+
+    /// The Unicode White_Space scalars (unchanged since Unicode 6.3).
+    static let whitespace: Set<UInt32> = [
+        0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005,
+        0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+    ]
 
     deinit { classes.deallocate() }
 

@@ -134,6 +134,18 @@ final class TokenTables: @unchecked Sendable {
         }
     }
 
+    /// Reads the first slot `hash` probes, so that a later ``lookup(_:_:hash:)`` finds it in cache.
+    @inline(__always)
+    func touch(hash: UInt64) -> UInt64 {
+        wordSlots[2 * (Int(truncatingIfNeeded: hash) & wordMask)]
+    }
+
+    /// Reads the first slot a merge rule for `key` would use (see ``touch(hash:)``).
+    @inline(__always)
+    func touchPair(_ key: UInt64) -> UInt64 {
+        pairSlots[2 * (Self.pairSlot(key) & pairMask)]
+    }
+
     /// The slot header of a key: its hash's top 24 bits and its length (saturated at 255).
     @inline(__always)
     private static func header(hash: UInt64, count: Int) -> UInt64 {
