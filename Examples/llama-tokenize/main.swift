@@ -80,13 +80,12 @@ struct LlamaTokenize: ParsableCommand {
         while let line = readLine(strippingNewline: true) {
             lineNumber += 1
             if line.isEmpty { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? [String: Any],
-                  let text = object["text"] as? String else {
+            // JSONDecoder rather than JSONSerialization: the latter drops U+FEFF inside strings.
+            guard let request = try? JSONDecoder().decode(Request.self, from: Data(line.utf8)) else {
                 throw fail("error: stdin line \(lineNumber) is not a JSON object with a string \"text\"")
             }
-            let id = object["id"] ?? NSNull()
-            let idJSON = (try? JSONSerialization.data(withJSONObject: id, options: [.fragmentsAllowed, .sortedKeys]))
-                .map { String(decoding: $0, as: UTF8.self) } ?? "null"
+            let text = request.text
+            let idJSON = request.id?.json ?? "null"
             output += "{\"id\":\(idJSON),\"ids\":\(json(tokenizer.encode(text, addBOS: bos, parseSpecial: special)))}\n"
             if output.utf8.count > 1 << 16 {
                 FileHandle.standardOutput.write(Data(output.utf8))
@@ -94,6 +93,41 @@ struct LlamaTokenize: ParsableCommand {
             }
         }
         FileHandle.standardOutput.write(Data(output.utf8))
+    }
+
+    /// One `--jsonl` input line.
+    private struct Request: Decodable {
+        let id: ID?
+        let text: String
+    }
+
+    /// A case id, echoed back as it came: a number, a string, a boolean or null.
+    private enum ID: Decodable {
+        case int(Int)
+        case double(Double)
+        case string(String)
+        case bool(Bool)
+        case null
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .null }
+            else if let value = try? container.decode(Int.self) { self = .int(value) }
+            else if let value = try? container.decode(Double.self) { self = .double(value) }
+            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+            else { self = .string(try container.decode(String.self)) }
+        }
+
+        var json: String {
+            switch self {
+            case let .int(value): return String(value)
+            case let .double(value): return String(value)
+            case let .bool(value): return String(value)
+            case .null: return "null"
+            case let .string(value):
+                return (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+            }
+        }
     }
 
     private func runBench(_ tokenizer: any Tokenizer, file: String, loadTime: Duration) throws {
