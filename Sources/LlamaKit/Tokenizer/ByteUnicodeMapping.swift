@@ -52,6 +52,53 @@ enum ByteUnicodeMapping {
         return out
     }
 
+    /// ``appendBytes(spelledBy:to:)`` for a `String`, decoding its UTF-8 directly (the loaders' hot path).
+    @discardableResult
+    static func appendBytes(spelledBy token: String, to out: inout [UInt8]) -> Bool {
+        var token = token
+        let done = token.withUTF8 { utf8 -> Bool in
+            let start = out.count
+            var i = 0
+            while i < utf8.count {
+                let b0 = utf8[i]
+                let value: Int
+                if b0 < 0x80 {
+                    value = Int(b0)
+                    i += 1
+                } else if b0 < 0xE0, i + 1 < utf8.count {
+                    value = Int(b0 & 0x1F) << 6 | Int(utf8[i + 1] & 0x3F)
+                    i += 2
+                } else {
+                    value = Int.max
+                }
+                guard value < byteForScalar.count, byteForScalar[value] >= 0 else {
+                    out.removeSubrange(start...)
+                    return false
+                }
+                out.append(UInt8(byteForScalar[value]))
+            }
+            return true
+        }
+        if done { return true }
+        return appendBytes(spelledBy: Substring(token), to: &out)
+    }
+
+    /// Appends the bytes `token` spells to `out`, like ``bytes(spelledBy:)`` without allocating.
+    /// Returns `false` if some scalar is outside the byte alphabet (its UTF-8 is appended as is).
+    @discardableResult
+    static func appendBytes(spelledBy token: some StringProtocol, to out: inout [UInt8]) -> Bool {
+        var clean = true
+        for scalar in token.unicodeScalars {
+            if let byte = byte(for: scalar) {
+                out.append(byte)
+            } else {
+                clean = false
+                out.append(contentsOf: String(scalar).utf8)
+            }
+        }
+        return clean
+    }
+
     /// The byte-level spelling of `bytes`.
     static func spelling(of bytes: some Sequence<UInt8>) -> String {
         var scalars = String.UnicodeScalarView()

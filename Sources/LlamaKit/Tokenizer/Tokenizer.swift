@@ -32,9 +32,15 @@ public protocol Tokenizer: Sendable {
     func tokenBytes(_ id: Int32) throws(TokenizerError) -> [UInt8]
     /// The id of the token spelled exactly `text` in the vocabulary (e.g. `"<|im_end|>"`), if any.
     func tokenID(for text: String) -> Int32?
+    /// The chat template the tokenizer file carries, as Jinja source (GGUF `tokenizer.chat_template`,
+    /// `tokenizer_config.json` `chat_template`); `nil` when it has none.
+    var chatTemplateSource: String? { get }
 }
 
 extension Tokenizer {
+    /// No chat template, for tokenizers whose files carry none.
+    public var chatTemplateSource: String? { nil }
+
     /// Decodes ``decodeBytes(_:)`` as UTF-8, replacing invalid sequences with U+FFFD.
     public func decode(_ ids: [Int32]) throws(TokenizerError) -> String {
         String(decoding: try decodeBytes(ids), as: UTF8.self)

@@ -27,6 +27,24 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case specialTokenOutOfRange(key: String, id: Int, vocabularySize: Int)
     /// A token id passed to a decoding function is outside the vocabulary.
     case tokenOutOfRange(id: Int32, vocabularySize: Int)
+    /// A `tokenizer.model` line (1-based) that is not a base64 token, one space and a rank.
+    case malformedVocabularyLine(line: Int, text: String)
+    /// A `tokenizer.model` line (1-based) whose token is not valid base64.
+    case invalidBase64(line: Int, text: String)
+    /// A `tokenizer.model` line (1-based) repeats a rank an earlier line has.
+    case duplicateRank(line: Int, rank: Int)
+    /// A file that should be JSON is not (byte offset of the problem).
+    case invalidJSON(file: String, offset: Int, reason: String)
+    /// A `tokenizer.json` or `tokenizer_config.json` whose structure is not what the format says.
+    case malformedTokenizerJSON(file: String, reason: String)
+    /// A tokenizer component (normalizer, pre-tokenizer step, decoder, model option) LlamaKit does not implement.
+    case unsupportedComponent(kind: String, name: String)
+    /// A pre-tokenizer regular expression that Swift's `Regex` cannot compile.
+    case invalidRegex(pattern: String, reason: String)
+    /// A tokenizer file that does not exist or cannot be read.
+    case unreadableFile(path: String, reason: String)
+    /// A path that is none of the tokenizer formats, or a folder without a tokenizer in it.
+    case unrecognizedTokenizerPath(String)
 
     /// A message for people, naming the key, token or id at fault.
     public var description: String {
@@ -55,6 +73,24 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             return "Tokenizer metadata '\(key)' is \(id), outside the vocabulary of \(size) tokens."
         case let .tokenOutOfRange(id, size):
             return "Token id \(id) is outside the vocabulary (valid ids are 0..<\(size))."
+        case let .malformedVocabularyLine(line, text):
+            return "Line \(line) of the tokenizer.model file is \"\(text.prefix(80))\"; expected a base64 token, a space and a rank."
+        case let .invalidBase64(line, text):
+            return "Line \(line) of the tokenizer.model file has a token that is not valid base64: \"\(text.prefix(80))\"."
+        case let .duplicateRank(line, rank):
+            return "Line \(line) of the tokenizer.model file repeats rank \(rank)."
+        case let .invalidJSON(file, offset, reason):
+            return "\(file) is not valid JSON at byte \(offset): \(reason)."
+        case let .malformedTokenizerJSON(file, reason):
+            return "\(file) is not a tokenizer file LlamaKit understands: \(reason)."
+        case let .unsupportedComponent(kind, name):
+            return "The tokenizer's \(kind) '\(name)' is not supported."
+        case let .invalidRegex(pattern, reason):
+            return "The pre-tokenizer pattern \(pattern) does not compile: \(reason)."
+        case let .unreadableFile(path, reason):
+            return "Cannot read \(path): \(reason)."
+        case let .unrecognizedTokenizerPath(path):
+            return "\(path) is not a tokenizer.json, tokenizer.model or .gguf file, nor a folder holding one."
         }
     }
 }

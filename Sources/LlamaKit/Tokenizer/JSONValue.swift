@@ -1,0 +1,270 @@
+/// A parsed JSON document, as the `tokenizer.json` and `tokenizer_config.json` loaders read it.
+///
+/// A small parser of its own rather than Foundation's: `tokenizer.json` files are 2-20 MB with hundreds of
+/// thousands of short strings, and this one reads Llama 3's in well under the 0.3 s budget.
+/// Objects keep their keys in file order.
+enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// The value of `key`, if this is an object that has it.
+    subscript(key: String) -> JSONValue? {
+        if case let .object(object) = self { return object[key] }
+        return nil
+    }
+
+    var string: String? { if case let .string(s) = self { return s }; return nil }
+    var bool: Bool? { if case let .bool(b) = self { return b }; return nil }
+    var array: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
+    var object: JSONObject? { if case let .object(o) = self { return o }; return nil }
+    var isNull: Bool { self == .null }
+
+    /// The number as an integer, if it is one exactly.
+    var int: Int? {
+        guard case let .number(n) = self, n.rounded() == n, abs(n) < 9.0e15 else { return nil }
+        return Int(n)
+    }
+
+    /// Parses `bytes` as one JSON document. Throws ``TokenizerError/invalidJSON(file:offset:reason:)``.
+    static func parse(_ bytes: [UInt8], file: String) throws(TokenizerError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, file: file)
+        return try parser.parseDocument()
+    }
+}
+
+/// A JSON object: keys and values in file order. Lookups are linear, which suits the small objects of
+/// tokenizer files; big ones (the vocabulary) are iterated instead.
+struct JSONObject: Sendable, Equatable {
+    var keys: [String] = []
+    var values: [JSONValue] = []
+
+    subscript(key: String) -> JSONValue? {
+        guard let index = keys.firstIndex(of: key) else { return nil }
+        return values[index]
+    }
+
+    var count: Int { keys.count }
+}
+
+private struct JSONParser {
+    let bytes: [UInt8]
+    let file: String
+    var i = 0
+    var depth = 0
+    var scratch: [UInt8] = []
+
+    init(bytes: [UInt8], file: String) {
+        self.bytes = bytes
+        self.file = file
+    }
+
+    func fail(_ reason: String) -> TokenizerError {
+        .invalidJSON(file: file, offset: i, reason: reason)
+    }
+
+    mutating func parseDocument() throws(TokenizerError) -> JSONValue {
+        let value = try parseValue()
+        skipWhitespace()
+        guard i == bytes.count else { throw fail("unexpected text after the document") }
+        return value
+    }
+
+    mutating func skipWhitespace() {
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x0A, 0x0D, 0x09: i += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func parseValue() throws(TokenizerError) -> JSONValue {
+        skipWhitespace()
+        guard i < bytes.count else { throw fail("unexpected end of file") }
+        switch bytes[i] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expect("null"); return .null
+        default: return .number(try parseNumber())
+        }
+    }
+
+    mutating func expect(_ word: StaticString) throws(TokenizerError) {
+        let count = word.utf8CodeUnitCount
+        guard i + count <= bytes.count else { throw fail("unexpected end of file") }
+        let ok = word.withUTF8Buffer { w in (0 ..< count).allSatisfy { bytes[i + $0] == w[$0] } }
+        guard ok else { throw fail("unexpected character") }
+        i += count
+    }
+
+    mutating func parseObject() throws(TokenizerError) -> JSONValue {
+        depth += 1
+        guard depth < 256 else { throw fail("nesting too deep") }
+        defer { depth -= 1 }
+        i += 1
+        var object = JSONObject()
+        skipWhitespace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
+        while true {
+            skipWhitespace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            i += 1
+            let value = try parseValue()
+            object.keys.append(key)
+            object.values.append(value)
+            skipWhitespace()
+            guard i < bytes.count else { throw fail("unexpected end of file") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
+            throw fail("expected ',' or '}'")
+        }
+    }
+
+    mutating func parseArray() throws(TokenizerError) -> JSONValue {
+        depth += 1
+        guard depth < 256 else { throw fail("nesting too deep") }
+        defer { depth -= 1 }
+        i += 1
+        var array: [JSONValue] = []
+        skipWhitespace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(array) }
+        while true {
+            array.append(try parseValue())
+            skipWhitespace()
+            guard i < bytes.count else { throw fail("unexpected end of file") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(array) }
+            throw fail("expected ',' or ']'")
+        }
+    }
+
+    mutating func parseNumber() throws(TokenizerError) -> Double {
+        let start = i
+        var isInteger = true
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b >= 0x30, b <= 0x39 {
+                i += 1
+            } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
+                        || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") {
+                isInteger = false
+                i += 1
+            } else {
+                break
+            }
+        }
+        guard i > start else { throw fail("unexpected character") }
+        if isInteger, i - start <= 15 {
+            var value = 0
+            var k = start
+            let negative = bytes[k] == UInt8(ascii: "-")
+            if negative { k += 1 }
+            guard k < i else { throw fail("malformed number") }
+            while k < i { value = value * 10 + Int(bytes[k] - 0x30); k += 1 }
+            return Double(negative ? -value : value)
+        }
+        guard let value = Double(String(decoding: bytes[start ..< i], as: UTF8.self)) else {
+            throw fail("malformed number")
+        }
+        return value
+    }
+
+    /// Parses the string starting at the opening quote at `i`.
+    mutating func parseString() throws(TokenizerError) -> String {
+        i += 1
+        let start = i
+        // Fast path: no escapes.
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                let s = String(decoding: bytes[start ..< i], as: UTF8.self)
+                i += 1
+                return s
+            }
+            if b == UInt8(ascii: "\\") { break }
+            i += 1
+        }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: bytes[start ..< i])
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return String(decoding: scratch, as: UTF8.self)
+            }
+            if b != UInt8(ascii: "\\") {
+                scratch.append(b)
+                i += 1
+                continue
+            }
+            i += 1
+            guard i < bytes.count else { break }
+            let e = bytes[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "\""): scratch.append(0x22)
+            case UInt8(ascii: "\\"): scratch.append(0x5C)
+            case UInt8(ascii: "/"): scratch.append(0x2F)
+            case UInt8(ascii: "b"): scratch.append(0x08)
+            case UInt8(ascii: "f"): scratch.append(0x0C)
+            case UInt8(ascii: "n"): scratch.append(0x0A)
+            case UInt8(ascii: "r"): scratch.append(0x0D)
+            case UInt8(ascii: "t"): scratch.append(0x09)
+            case UInt8(ascii: "u"):
+                var code = try hex4()
+                if code >= 0xD800, code < 0xDC00 {
+                    // A surrogate pair; a lone high surrogate becomes U+FFFD, as in most decoders.
+                    if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                        let save = i
+                        i += 2
+                        let low = try hex4()
+                        if low >= 0xDC00, low < 0xE000 {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            i = save
+                            code = 0xFFFD
+                        }
+                    } else {
+                        code = 0xFFFD
+                    }
+                } else if code >= 0xDC00, code < 0xE000 {
+                    code = 0xFFFD
+                }
+                let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                scratch.append(contentsOf: String(scalar).utf8)
+            default:
+                throw fail("invalid escape")
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    mutating func hex4() throws(TokenizerError) -> UInt32 {
+        guard i + 4 <= bytes.count else { throw fail("unterminated escape") }
+        var value: UInt32 = 0
+        for _ in 0 ..< 4 {
+            let b = bytes[i]
+            let digit: UInt32
+            switch b {
+            case 0x30 ... 0x39: digit = UInt32(b - 0x30)
+            case 0x41 ... 0x46: digit = UInt32(b - 0x41 + 10)
+            case 0x61 ... 0x66: digit = UInt32(b - 0x61 + 10)
+            default: throw fail("invalid \\u escape")
+            }
+            value = value << 4 | digit
+            i += 1
+        }
+        return value
+    }
+}
