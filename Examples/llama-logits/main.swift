@@ -10,7 +10,7 @@ struct LlamaLogits: ParsableCommand {
         commandName: "llama-logits",
         abstract: "Evaluate token ids and write float32 logits as .npy.")
 
-    @Option(help: "Path to a GGUF model.")
+    @Option(help: "Path to a GGUF model, or a Hugging Face / Meta checkpoint folder.")
     var model: String = DefaultModel.path
 
     @Option(help: "Comma-separated token ids, e.g. 1,2,3.")
@@ -35,7 +35,9 @@ struct LlamaLogits: ParsableCommand {
         do {
             let tokens = try parseIDs(ids)
             guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
-            let model = try LlamaModel(gguf: GGUFFile(path: self.model), backend: CPUBackend(threads: threads))
+            let model = CheckpointModel.isFolder(self.model)
+                ? try LlamaModel.load(folder: self.model, backend: CPUBackend(threads: threads))
+                : try LlamaModel(gguf: GGUFFile(path: self.model), backend: CPUBackend(threads: threads))
             let state = try model.makeState(contextLength: max(tokens.count, 1), batchCapacity: batch)
             let logits = try model.forward(tokens, state: state, logits: allPositions ? .allPositions : .lastPosition)
             let shape = allPositions ? [tokens.count, model.configuration.vocabularySize] : [model.configuration.vocabularySize]

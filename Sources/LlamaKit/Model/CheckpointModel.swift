@@ -1,0 +1,91 @@
+import Foundation
+
+/// A network loaded from a checkpoint folder as users download it: a Hugging Face folder
+/// (`config.json`, safetensors) or Meta's original format (`params.json`, `consolidated.*.pth`).
+///
+/// Matrices stay in their stored type (bf16/f16/f32) and are read from the mapped files without copying.
+/// Tokenizer files are not read here, so this works for token-id level use (logits, benchmarks) whether or
+/// not the folder has them.
+public final class CheckpointModel: Sendable {
+    /// Which layout the folder used.
+    public enum Format: String, Sendable {
+        case huggingFace
+        case meta
+    }
+
+    public let network: LlamaModel
+    public let format: Format
+    public let folder: String
+    /// Beginning-of-sequence id from the configuration, if any.
+    public let bosTokenID: Int?
+    /// End-of-sequence ids: `generation_config.json`'s list when present, else `config.json`'s.
+    public let eosTokenIDs: [Int]
+    /// Sampling defaults from `generation_config.json` (Hugging Face folders that have one).
+    public let generationDefaults: GenerationDefaults?
+    /// Bytes of weights as stored in the files.
+    public let storedWeightBytes: Int
+    /// Bytes of weights as held for the backend (stored matrices plus f32 norms, or quantized blocks).
+    public let loadedWeightBytes: Int
+
+    init(network: LlamaModel, format: Format, folder: String, bosTokenID: Int?, eosTokenIDs: [Int],
+         generationDefaults: GenerationDefaults?, storedWeightBytes: Int, loadedWeightBytes: Int) {
+        self.network = network
+        self.format = format
+        self.folder = folder
+        self.bosTokenID = bosTokenID
+        self.eosTokenIDs = eosTokenIDs
+        self.generationDefaults = generationDefaults
+        self.storedWeightBytes = storedWeightBytes
+        self.loadedWeightBytes = loadedWeightBytes
+    }
+
+    /// Whether `path` is a directory (a checkpoint folder rather than a GGUF file).
+    public static func isFolder(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Loads the checkpoint in `folder` onto `backend`.
+    ///
+    /// - Parameter progress: called as weights are handed to the backend with (bytes done, bytes total).
+    public static func load(folder: String, backend: any Backend,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> CheckpointModel {
+        let url = URL(fileURLWithPath: folder)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.appendingPathComponent("config.json").path) {
+            return try loadHuggingFace(folder: folder, backend: backend, progress: progress)
+        }
+        throw CheckpointError.unrecognizedFolder(folder)
+    }
+
+    static func loadHuggingFace(folder: String, backend: any Backend,
+                                progress: ((_ done: Int, _ total: Int) -> Void)?) throws -> CheckpointModel {
+        let config = try HuggingFaceConfiguration(folder: folder)
+        let checkpoint = try SafetensorsCheckpoint(folder: folder)
+        let weights = CheckpointWeights(names: .huggingFace, tensor: checkpoint.tensor, contains: checkpoint.contains,
+                                        totalBytes: checkpoint.totalBytes)
+        // HF's q/k rows are laid out for rotate_half, which the backends implement directly (.halves):
+        // no permutation and no copy.
+        let (network, resident) = try LlamaModel.build(
+            configuration: config.llama, weights: weights, tied: config.tieWordEmbeddings,
+            inverseFrequencies: config.inverseFrequencies, ropeLayout: .halves, backend: backend, progress: progress)
+        var generation: GenerationDefaults? = nil
+        let generationPath = URL(fileURLWithPath: folder).appendingPathComponent("generation_config.json")
+        if FileManager.default.fileExists(atPath: generationPath.path) {
+            generation = try GenerationDefaults(data: try Data(contentsOf: generationPath), file: generationPath.path)
+        }
+        let eos = (generation?.eosTokenIDs.isEmpty == false ? generation?.eosTokenIDs : nil) ?? config.eosTokenIDs
+        return CheckpointModel(network: network, format: .huggingFace, folder: folder,
+                               bosTokenID: config.bosTokenID ?? generation?.bosTokenID, eosTokenIDs: eos,
+                               generationDefaults: generation, storedWeightBytes: checkpoint.totalBytes,
+                               loadedWeightBytes: resident)
+    }
+}
+
+extension LlamaModel {
+    /// Loads the network of a checkpoint folder (Hugging Face or Meta); see ``CheckpointModel``.
+    public static func load(folder: String, backend: any Backend,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> LlamaModel {
+        try CheckpointModel.load(folder: folder, backend: backend, progress: progress).network
+    }
+}
