@@ -55,6 +55,9 @@ public final class CheckpointModel: Sendable {
         if fm.fileExists(atPath: url.appendingPathComponent("config.json").path) {
             return try loadHuggingFace(folder: folder, backend: backend, progress: progress)
         }
+        if fm.fileExists(atPath: url.appendingPathComponent("params.json").path) {
+            return try loadMeta(folder: folder, backend: backend, progress: progress)
+        }
         throw CheckpointError.unrecognizedFolder(folder)
     }
 
@@ -79,6 +82,46 @@ public final class CheckpointModel: Sendable {
                                bosTokenID: config.bosTokenID ?? generation?.bosTokenID, eosTokenIDs: eos,
                                generationDefaults: generation, storedWeightBytes: checkpoint.totalBytes,
                                loadedWeightBytes: resident)
+    }
+}
+
+extension CheckpointModel {
+    static func loadMeta(folder: String, backend: any Backend,
+                         progress: ((_ done: Int, _ total: Int) -> Void)?) throws -> CheckpointModel {
+        let url = URL(fileURLWithPath: folder)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasPrefix("consolidated.") && $0.hasSuffix(".pth") }.sorted()
+        // Shards are numbered 00, 01, ... with none missing.
+        guard !names.isEmpty else { throw CheckpointError.unrecognizedFolder(folder) }
+        for (i, name) in names.enumerated() where name != String(format: "consolidated.%02d.pth", i) {
+            throw CheckpointError.badConfigurationValue(file: url.appendingPathComponent(name).path, key: "(file name)",
+                                                        reason: "is out of sequence: expected consolidated.\(String(format: "%02d", i)).pth")
+        }
+        let shards = try names.map { try PyTorchCheckpoint(path: url.appendingPathComponent($0).path) }
+        let paramsPath = url.appendingPathComponent("params.json")
+        let data: Data
+        do { data = try Data(contentsOf: paramsPath) } catch { throw FileError.cannotOpen(path: paramsPath.path, reason: "cannot read the file") }
+        // Llama 2 writes vocab_size -1: the embedding's shape tells. Split along the vocabulary (Llama 3),
+        // each shard's rows are a slice; split along the width (Llama 2), each shard has every row.
+        var fallback: Int? = nil
+        if let shape = shards[0].shape("tok_embeddings.weight"), shape.count == 2,
+           let params = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let dim = JSONNumber.int(params["dim"]) {
+            fallback = shape[1] == dim ? shape[0] * shards.count : shape[0]
+        }
+        let config = try MetaConfiguration(data: data, file: paramsPath.path, vocabularySizeFallback: fallback)
+        let merger = MetaShardMerger(shards: shards, hiddenSize: config.llama.hiddenSize)
+        let stored = try shards.reduce(0) { sum, shard in
+            try shard.tensorNames.reduce(sum) { $0 + (try shard.tensor($1)).bytes.count }
+        }
+        let weights = CheckpointWeights(names: .meta, tensor: merger.tensor,
+                                        contains: { shards[0].shape($0) != nil }, totalBytes: stored)
+        // Meta's q/k rows use adjacent-pair rotation, which the backends implement as .interleaved.
+        let (network, resident) = try LlamaModel.build(
+            configuration: config.llama, weights: weights, tied: false, inverseFrequencies: config.inverseFrequencies,
+            ropeLayout: .interleaved, backend: backend, progress: progress)
+        return CheckpointModel(network: network, format: .meta, folder: folder, bosTokenID: nil, eosTokenIDs: [],
+                               generationDefaults: nil, storedWeightBytes: stored, loadedWeightBytes: resident)
     }
 }
 
