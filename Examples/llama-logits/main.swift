@@ -28,6 +28,9 @@ struct LlamaLogits: ParsableCommand {
     @Option(help: "Threads for the CPU backend.")
     var threads: Int?
 
+    @Option(help: "Quantize a checkpoint folder's matrices on load: q8_0 or q4_0.")
+    var quantize: String?
+
     @Option(help: "Batch size for prompt evaluation.")
     var batch: Int = 256
 
@@ -35,8 +38,17 @@ struct LlamaLogits: ParsableCommand {
         do {
             let tokens = try parseIDs(ids)
             guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
+            let quantization: TensorType? = try quantize.map { name in
+                guard let type = Quantizer.supportedTypes.first(where: { $0.description.lowercased() == name.lowercased() }) else {
+                    throw ValidationError("--quantize must be q8_0 or q4_0, not '\(name)'.")
+                }
+                return type
+            }
+            guard quantization == nil || CheckpointModel.isFolder(self.model) else {
+                throw ValidationError("--quantize applies to checkpoint folders; GGUF files keep their stored types.")
+            }
             let model = CheckpointModel.isFolder(self.model)
-                ? try LlamaModel.load(folder: self.model, backend: CPUBackend(threads: threads))
+                ? try LlamaModel.load(folder: self.model, backend: CPUBackend(threads: threads), quantization: quantization)
                 : try LlamaModel(gguf: GGUFFile(path: self.model), backend: CPUBackend(threads: threads))
             let state = try model.makeState(contextLength: max(tokens.count, 1), batchCapacity: batch)
             let logits = try model.forward(tokens, state: state, logits: allPositions ? .allPositions : .lastPosition)

@@ -10,6 +10,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case wrongTensorShape(tensor: String, expected: [Int], found: [Int])
     /// A tensor is stored in a type that cannot be used where it is needed.
     case unsupportedTensorType(tensor: String, type: TensorType)
+    /// A weight holds NaN or infinity, which quantization cannot represent.
+    case nonFiniteValue(tensor: String)
     /// The folder has no tokenizer LlamaKit can read, so text cannot be encoded; token ids still work.
     case missingTokenizer(folder: String)
 
@@ -25,6 +27,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "Tensor '\(tensor)' has shape \(found); the configuration needs \(expected)."
         case let .unsupportedTensorType(tensor, type):
             return "Tensor '\(tensor)' is stored as \(type), which cannot be used here."
+        case let .nonFiniteValue(tensor):
+            return "Tensor '\(tensor)' holds NaN or infinite values and cannot be quantized."
         case let .missingTokenizer(folder):
             return "\(folder) has no tokenizer LlamaKit can read, so text cannot be encoded; use token ids (llama-logits --ids) with this folder."
         }

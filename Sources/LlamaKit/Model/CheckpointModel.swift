@@ -47,21 +47,31 @@ public final class CheckpointModel: Sendable {
 
     /// Loads the checkpoint in `folder` onto `backend`.
     ///
-    /// - Parameter progress: called as weights are handed to the backend with (bytes done, bytes total).
-    public static func load(folder: String, backend: any Backend,
+    /// - Parameters:
+    ///   - quantization: `.q8_0` or `.q4_0` converts every matrix to that block format as it is loaded
+    ///   (norms stay f32); `nil` keeps the stored types.
+    ///   - progress: called as weights are handed to the backend with (bytes done, bytes total).
+    public static func load(folder: String, backend: any Backend, quantization: TensorType? = nil,
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> CheckpointModel {
+        if let quantization, !Quantizer.supportedTypes.contains(quantization) {
+            throw CheckpointError.unsupportedTensorType(tensor: "(quantize on load)", type: quantization)
+        }
+        let transform: (HostTensor) throws -> HostTensor = { host in
+            guard let quantization else { return host }
+            return try Quantizer.quantize(host, to: quantization)
+        }
         let url = URL(fileURLWithPath: folder)
         let fm = FileManager.default
         if fm.fileExists(atPath: url.appendingPathComponent("config.json").path) {
-            return try loadHuggingFace(folder: folder, backend: backend, progress: progress)
+            return try loadHuggingFace(folder: folder, backend: backend, transform: transform, progress: progress)
         }
         if fm.fileExists(atPath: url.appendingPathComponent("params.json").path) {
-            return try loadMeta(folder: folder, backend: backend, progress: progress)
+            return try loadMeta(folder: folder, backend: backend, transform: transform, progress: progress)
         }
         throw CheckpointError.unrecognizedFolder(folder)
     }
 
-    static func loadHuggingFace(folder: String, backend: any Backend,
+    static func loadHuggingFace(folder: String, backend: any Backend, transform: (HostTensor) throws -> HostTensor,
                                 progress: ((_ done: Int, _ total: Int) -> Void)?) throws -> CheckpointModel {
         let config = try HuggingFaceConfiguration(folder: folder)
         let checkpoint = try SafetensorsCheckpoint(folder: folder)
@@ -71,7 +81,7 @@ public final class CheckpointModel: Sendable {
         // no permutation and no copy.
         let (network, resident) = try LlamaModel.build(
             configuration: config.llama, weights: weights, tied: config.tieWordEmbeddings,
-            inverseFrequencies: config.inverseFrequencies, ropeLayout: .halves, backend: backend, progress: progress)
+            inverseFrequencies: config.inverseFrequencies, ropeLayout: .halves, backend: backend, transform: transform, progress: progress)
         var generation: GenerationDefaults? = nil
         let generationPath = URL(fileURLWithPath: folder).appendingPathComponent("generation_config.json")
         if FileManager.default.fileExists(atPath: generationPath.path) {
@@ -86,7 +96,7 @@ public final class CheckpointModel: Sendable {
 }
 
 extension CheckpointModel {
-    static func loadMeta(folder: String, backend: any Backend,
+    static func loadMeta(folder: String, backend: any Backend, transform: (HostTensor) throws -> HostTensor,
                          progress: ((_ done: Int, _ total: Int) -> Void)?) throws -> CheckpointModel {
         let url = URL(fileURLWithPath: folder)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
@@ -119,7 +129,7 @@ extension CheckpointModel {
         // Meta's q/k rows use adjacent-pair rotation, which the backends implement as .interleaved.
         let (network, resident) = try LlamaModel.build(
             configuration: config.llama, weights: weights, tied: false, inverseFrequencies: config.inverseFrequencies,
-            ropeLayout: .interleaved, backend: backend, progress: progress)
+            ropeLayout: .interleaved, backend: backend, transform: transform, progress: progress)
         return CheckpointModel(network: network, format: .meta, folder: folder, bosTokenID: nil, eosTokenIDs: [],
                                generationDefaults: nil, storedWeightBytes: stored, loadedWeightBytes: resident)
     }
@@ -127,8 +137,8 @@ extension CheckpointModel {
 
 extension LlamaModel {
     /// Loads the network of a checkpoint folder (Hugging Face or Meta); see ``CheckpointModel``.
-    public static func load(folder: String, backend: any Backend,
+    public static func load(folder: String, backend: any Backend, quantization: TensorType? = nil,
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> LlamaModel {
-        try CheckpointModel.load(folder: folder, backend: backend, progress: progress).network
+        try CheckpointModel.load(folder: folder, backend: backend, quantization: quantization, progress: progress).network
     }
 }
