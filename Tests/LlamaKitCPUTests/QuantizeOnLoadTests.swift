@@ -80,7 +80,9 @@ struct QuantizeOnLoadTests {
     /// SmolLM2-135M-Instruct as a bf16 Hugging Face folder (Tests/Fixtures/make_smollm2_folder.py; not in git).
     static let smolFolder = TestSupport.packageRoot.appendingPathComponent(".models/SmolLM2-135M-Instruct-hf").path
 
-    @Test("SmolLM2 bf16 folder: q8_0 top-1 ≥ 90% and mean abs diff < 0.1 over 64 positions",
+    /// llama.cpp's own SmolLM2 Q8_0 / Q4_0 files differ from bf16 by the same amounts (top-1 0.979 / 0.596,
+    /// mean abs 0.160 / 2.38 on this prompt), so these bounds are the format's, not the converter's.
+    @Test("SmolLM2 bf16 folder: q8_0 top-1 ≥ 95%, mean abs < 0.2; q4_0 top-1 ≥ 50%, mean abs < 3",
           .enabled(if: FileManager.default.fileExists(atPath: smolFolder + "/config.json")))
     func smolLM2() throws {
         let cases = try #require(try TestSupport.json("smollm2/cases.json") as? [String: Any])
@@ -89,7 +91,11 @@ struct QuantizeOnLoadTests {
         for type in [TensorType.q8_0, .q4_0] {
             let (c, plain, quantized) = try Self.run(folder: Self.smolFolder, ids: Array(ids), quantization: type)
             print("SmolLM2 \(type) vs bf16, \(ids.count) tokens: \(c); weights \(plain.loadedWeightBytes) → \(quantized.loadedWeightBytes) bytes")
-            if type == .q8_0 { #expect(c.top1Agreement >= 0.9 && c.meanAbs < 0.1, "\(c)") }
+            if type == .q8_0 {
+                #expect(c.top1Agreement >= 0.95 && c.meanAbs < 0.2, "\(c)")
+            } else {
+                #expect(c.top1Agreement >= 0.5 && c.meanAbs < 3, "\(c)")
+            }
         }
     }
 }

@@ -40,6 +40,8 @@ extension LlamaModel {
                 throw CheckpointError.wrongTensorShape(tensor: name, expected: [rows, columns], found: [host.rows, host.columns])
             }
             let stored = try transform(host)
+            // A converted copy replaces the mapped bytes for good: drop them from the resident set.
+            if stored.bytes.baseAddress != host.bytes.baseAddress { host.releaseMappedPages() }
             doneBytes += host.bytes.count
             residentBytes += stored.bytes.count
             progress?(doneBytes, weights.totalBytes)

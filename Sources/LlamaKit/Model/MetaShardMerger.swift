@@ -35,6 +35,7 @@ struct MetaShardMerger {
                     (destination + (r * parts.count + s) * rowBytes).copyMemory(from: base + r * rowBytes, byteCount: rowBytes)
                 }
             }
+            parts.forEach { $0.releaseMappedPages() }
             return HostTensor(name: name, type: head.type, rows: head.rows, columns: head.columns * parts.count,
                               bytes: allocation.buffer, owner: allocation)
         }
@@ -44,6 +45,8 @@ struct MetaShardMerger {
             (destination + offset).copyMemory(from: base, byteCount: part.bytes.count)
             offset += part.bytes.count
         }
+        // The merged copy replaces the shard views for good.
+        parts.forEach { $0.releaseMappedPages() }
         return HostTensor(name: name, type: head.type, rows: head.rows * parts.count, columns: head.columns,
                           bytes: allocation.buffer, owner: allocation)
     }
