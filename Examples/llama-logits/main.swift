@@ -11,7 +11,7 @@ struct LlamaLogits: ParsableCommand {
         commandName: "llama-logits",
         abstract: "Evaluate token ids and write float32 logits as .npy.")
 
-    @Option(help: "Path to a GGUF model.")
+    @Option(help: "Path to a GGUF model, or a Hugging Face / Meta checkpoint folder.")
     var model: String = DefaultModel.path
 
     @Option(help: "Comma-separated token ids, e.g. 1,2,3.")
@@ -32,6 +32,9 @@ struct LlamaLogits: ParsableCommand {
     @Option(help: "Threads for the CPU backend.")
     var threads: Int?
 
+    @Option(help: "Quantize a checkpoint folder's matrices on load: q8_0 or q4_0.")
+    var quantize: String?
+
     @Option(help: "Batch size for prompt evaluation.")
     var batch: Int = 256
 
@@ -41,8 +44,19 @@ struct LlamaLogits: ParsableCommand {
             guard BackendChoice.names.contains(backend) else {
                 throw ValidationError("Unknown backend '\(backend)' (available: \(BackendChoice.names.joined(separator: ", "))).")
             }
-            let model = try LlamaModel(gguf: GGUFFile(path: self.model),
-                                       backend: BackendChoice.make(name: backend, device: device, threads: threads))
+            let quantization: TensorType? = try quantize.map { name in
+                guard let type = Quantizer.supportedTypes.first(where: { $0.description.lowercased() == name.lowercased() }) else {
+                    throw ValidationError("--quantize must be q8_0 or q4_0, not '\(name)'.")
+                }
+                return type
+            }
+            guard quantization == nil || CheckpointModel.isFolder(self.model) else {
+                throw ValidationError("--quantize applies to checkpoint folders; GGUF files keep their stored types.")
+            }
+            let computeBackend = try BackendChoice.make(name: backend, device: device, threads: threads)
+            let model = CheckpointModel.isFolder(self.model)
+                ? try LlamaModel.load(folder: self.model, backend: computeBackend, quantization: quantization)
+                : try LlamaModel(gguf: GGUFFile(path: self.model), backend: computeBackend)
             let state = try model.makeState(contextLength: max(tokens.count, 1), batchCapacity: batch)
             let logits = try model.forward(tokens, state: state, logits: allPositions ? .allPositions : .lastPosition)
             let shape = allPositions ? [tokens.count, model.configuration.vocabularySize] : [model.configuration.vocabularySize]

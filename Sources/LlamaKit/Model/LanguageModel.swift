@@ -22,6 +22,9 @@ public final class LanguageModel: Sendable {
     ///   a GPU backend uploads here, the CPU backend maps and asks the kernel to read ahead.
     public static func load(path: String, backend: any Backend,
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> LanguageModel {
+        // Checkpoint folders load for token-id work through CheckpointModel; text needs a tokenizer from
+        // the folder's own files, which this loader does not read yet.
+        if CheckpointModel.isFolder(path) { throw CheckpointError.missingTokenizer(folder: path) }
         let gguf = try GGUFFile(path: path)
         let network = try LlamaModel(gguf: gguf, backend: backend, progress: progress)
         let tokenizer = try ByteLevelBPETokenizer.load(from: gguf)
