@@ -10,7 +10,7 @@ import LlamaKitCPU
 struct LlamaBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "llama-bench", abstract: "Benchmark prompt and generation speed.")
 
-    @Option(name: [.short, .long], help: "Path to a GGUF model.")
+    @Option(name: [.short, .long], help: "Path to a GGUF model or a checkpoint folder.")
     var model: String = DefaultModel.path
     @Option(name: [.customShort("p"), .long], help: "Prompt tokens (0 to skip).")
     var nPrompt: Int = 512
@@ -42,10 +42,18 @@ struct LlamaBench: ParsableCommand {
         guard backend == "cpu" else { throw ValidationError("Unknown backend '\(backend)' (available: cpu).") }
         guard ["md", "json"].contains(output) else { throw ValidationError("-o must be md or json.") }
         guard repetitions > 0, nPrompt >= 0, nGen >= 0, threads > 0 else { throw ValidationError("-r, -t must be positive; -p, -n not negative.") }
-        let gguf = try GGUFFile(path: model)
-        let network = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: threads))
+        let network: LlamaModel
+        let typeName: String
+        if CheckpointModel.isFolder(model) {
+            // A Hugging Face or Meta checkpoint folder: benchmarks work on token ids, no tokenizer needed.
+            network = try LlamaModel.load(folder: model, backend: CPUBackend(threads: threads))
+            typeName = URL(fileURLWithPath: model).lastPathComponent + " (folder)"
+        } else {
+            let gguf = try GGUFFile(path: model)
+            network = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: threads))
+            typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
+        }
         let c = network.configuration
-        let typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
         // Deterministic token ids spread over the vocabulary (content does not change the cost).
         var generator = SeededGenerator(seed: 1)
         let prompt = (0 ..< max(nPrompt, 1)).map { _ in Int32(generator.next() % UInt64(c.vocabularySize)) }
