@@ -26,25 +26,32 @@ public enum GGUFConverter {
         let checkpoint = try SafetensorsCheckpoint(folder: folder)
         let c = config.llama
         var writer = GGUFWriter()
+        // Sizes come from config.json: refuse values GGUF's u32 fields cannot hold instead of trapping.
+        func u32(_ value: Int, _ key: String) throws -> GGUFValue {
+            guard let v = UInt32(exactly: value) else {
+                throw CheckpointError.badConfigurationValue(file: "config.json", key: key, reason: "is \(value), outside GGUF's u32 range")
+            }
+            return .uint32(v)
+        }
         writer.set("general.architecture", .string("llama"))
         writer.set("general.name", .string(URL(fileURLWithPath: folder).lastPathComponent))
         writer.set("general.file_type", .uint32(fileType))
-        writer.set("llama.context_length", .uint32(UInt32(c.trainedContextLength)))
-        writer.set("llama.embedding_length", .uint32(UInt32(c.hiddenSize)))
-        writer.set("llama.block_count", .uint32(UInt32(c.layerCount)))
-        writer.set("llama.feed_forward_length", .uint32(UInt32(c.intermediateSize)))
-        writer.set("llama.rope.dimension_count", .uint32(UInt32(c.headDim)))
-        writer.set("llama.attention.head_count", .uint32(UInt32(c.headCount)))
-        writer.set("llama.attention.head_count_kv", .uint32(UInt32(c.kvHeadCount)))
+        writer.set("llama.context_length", try u32(c.trainedContextLength, "max_position_embeddings"))
+        writer.set("llama.embedding_length", try u32(c.hiddenSize, "hidden_size"))
+        writer.set("llama.block_count", try u32(c.layerCount, "num_hidden_layers"))
+        writer.set("llama.feed_forward_length", try u32(c.intermediateSize, "intermediate_size"))
+        writer.set("llama.rope.dimension_count", try u32(c.headDim, "head_dim"))
+        writer.set("llama.attention.head_count", try u32(c.headCount, "num_attention_heads"))
+        writer.set("llama.attention.head_count_kv", try u32(c.kvHeadCount, "num_key_value_heads"))
         if c.headDim * c.headCount != c.hiddenSize {
-            writer.set("llama.attention.key_length", .uint32(UInt32(c.headDim)))
-            writer.set("llama.attention.value_length", .uint32(UInt32(c.headDim)))
+            writer.set("llama.attention.key_length", try u32(c.headDim, "head_dim"))
+            writer.set("llama.attention.value_length", try u32(c.headDim, "head_dim"))
         }
         writer.set("llama.attention.layer_norm_rms_epsilon", .float32(c.rmsNormEpsilon))
         writer.set("llama.rope.freq_base", .float32(c.ropeTheta))
-        writer.set("llama.vocab_size", .uint32(UInt32(c.vocabularySize)))
-        if let bos = config.bosTokenID { writer.set("tokenizer.ggml.bos_token_id", .uint32(UInt32(bos))) }
-        if let eos = config.eosTokenIDs.first { writer.set("tokenizer.ggml.eos_token_id", .uint32(UInt32(eos))) }
+        writer.set("llama.vocab_size", try u32(c.vocabularySize, "vocab_size"))
+        if let bos = config.bosTokenID { writer.set("tokenizer.ggml.bos_token_id", try u32(bos, "bos_token_id")) }
+        if let eos = config.eosTokenIDs.first { writer.set("tokenizer.ggml.eos_token_id", try u32(eos, "eos_token_id")) }
         // Copying the folder's tokenizer into GGUF metadata is the tokenizer loaders' job; without it llama.cpp
         // loads the model in no-vocabulary mode (token ids only).
         writer.set("tokenizer.ggml.model", .string("none"))
