@@ -7,19 +7,26 @@ import Foundation
 public struct GGUFWriter {
     /// A tensor to write: its ggml shape and a closure that produces its bytes when they are written.
     public struct Entry {
+        /// The tensor name in the file (ggml names: `blk.N.attn_q.weight`, ...).
         public let name: String
+        /// The stored type; `produce` must return exactly this type.
         public let type: TensorType
+        /// Outer dimension.
         public let rows: Int
+        /// Contiguous dimension (ggml `ne[0]`).
         public let columns: Int
         /// Vectors are written 1-D (`ne = [columns]`), matrices 2-D (`ne = [columns, rows]`).
         public let isVector: Bool
+        /// Produces the bytes when the tensor is written (so only one converted tensor is alive at a time).
         public let produce: () throws -> HostTensor
     }
 
+    /// Alignment of the data section and of each tensor (GGUF default 32).
     public let alignment: Int
     private var metadata: [(String, GGUFValue)] = []
     private var entries: [Entry] = []
 
+    /// An empty file description with the given tensor alignment.
     public init(alignment: Int = 32) { self.alignment = alignment }
 
     /// Adds a metadata key (written in insertion order).
