@@ -29,7 +29,7 @@ struct HuggingFaceCheckpointTests {
         zip(a, b).reduce(0) { max($0, abs(Double($1.0) - $1.1)) }
     }
 
-    @Test("logits of 1, 16 and 300 tokens within 5e-4 of transformers", arguments: models)
+    @Test("logits of 1, 16 and 300 tokens within 5e-4 of transformers", arguments: models + ["llama31_meta_bf16"])
     func logitsMatch(model name: String) throws {
         let model = try CheckpointModel.load(folder: Self.folder(name), backend: CPUBackend(threads: 2)).network
         let cases = try Self.cases(name)
