@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "llama-logits", targets: ["llama-logits"]),
         .executable(name: "llama-bench", targets: ["llama-bench"]),
         .executable(name: "llama-tokenize", targets: ["llama-tokenize"]),
+        .executable(name: "llama-convert", targets: ["llama-convert"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -66,6 +67,11 @@ let package = Package(
             name: "llama-tokenize",
             dependencies: ["LlamaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-tokenize"
+        ),
+        .executableTarget(
+            name: "llama-convert",
+            dependencies: ["LlamaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/llama-convert"
         ),
 
         // Builders for test inputs (GGUF files made byte by byte), shared by the test targets.

@@ -13,7 +13,7 @@ extension CPUBackend.ActivationPrecision: ExpressibleByArgument {}
 struct LlamaBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "llama-bench", abstract: "Benchmark prompt and generation speed.")
 
-    @Option(name: [.short, .long], help: "Path to a GGUF model.")
+    @Option(name: [.short, .long], help: "Path to a GGUF model or a checkpoint folder.")
     var model: String = DefaultModel.path
     @Option(name: [.customShort("p"), .long], help: "Prompt tokens (0 to skip).")
     var nPrompt: Int = 512
@@ -51,10 +51,19 @@ struct LlamaBench: ParsableCommand {
         }
         guard ["md", "json"].contains(output) else { throw ValidationError("-o must be md or json.") }
         guard repetitions > 0, nPrompt >= 0, nGen >= 0, threads > 0 else { throw ValidationError("-r, -t must be positive; -p, -n not negative.") }
-        let gguf = try GGUFFile(path: model)
-        let network = try LlamaModel(gguf: gguf, backend: BackendChoice.make(name: backend, device: device, threads: threads, cpuActivations: activations))
+        let computeBackend = try BackendChoice.make(name: backend, device: device, threads: threads, cpuActivations: activations)
+        let network: LlamaModel
+        let typeName: String
+        if CheckpointModel.isFolder(model) {
+            // A Hugging Face or Meta checkpoint folder: benchmarks work on token ids, no tokenizer needed.
+            network = try LlamaModel.load(folder: model, backend: computeBackend)
+            typeName = URL(fileURLWithPath: model).lastPathComponent + " (folder)"
+        } else {
+            let gguf = try GGUFFile(path: model)
+            network = try LlamaModel(gguf: gguf, backend: computeBackend)
+            typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
+        }
         let c = network.configuration
-        let typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
         // Deterministic token ids spread over the vocabulary (content does not change the cost).
         var generator = SeededGenerator(seed: 1)
         let prompt = (0 ..< max(nPrompt, 1)).map { _ in Int32(generator.next() % UInt64(c.vocabularySize)) }

@@ -9,7 +9,13 @@ Models (hidden 64, 4 query heads, 2 key/value heads, head size 16, vocab 256, FF
   tied_f16/             Llama 3.2 style: tied embeddings (no lm_head.weight), llama3 scaling, 2 layers, f16.
   llama2_f32/           Llama-2 style: no rope scaling, theta 10000, 2 layers, f32, one file; also written in
                         Meta's original format (meta_1/: consolidated.00.pth, meta_2/: a 2-way
-                        model-parallel split) with Meta's interleaved q/k layout.
+                        model-parallel split, embedding split along dim 1 as Llama 2's ParallelEmbedding)
+                        with Meta's interleaved q/k layout.
+  llama31_meta_bf16/    Llama 3.1's fixed scaling (8, 1, 4, 8192; Meta's `use_scaled_rope`), theta 500000,
+                        bf16, 2 layers; also in Meta's format (meta_1/, meta_2/ with the embedding split
+                        along dim 0 as Llama 3's VocabParallelEmbedding).
+
+Pass model names to regenerate only those folders (default: all).
 
 References (transformers, eager attention, the checkpoint re-loaded with dtype=float32 so bf16/f16 weights
 are upcast exactly): for each model folder, reference/logits_{1,16,300}.npy hold [n, 256] float32 logits of
@@ -77,7 +83,7 @@ def hf_to_meta_qk(w, heads):
     return w.view(heads, 2, rows // heads // 2, cols).transpose(1, 2).reshape(rows, cols)
 
 
-def write_meta(model, config, folder, parts):
+def write_meta(model, config, folder, parts, embedding_dim=1, theta=10000.0, scaled=False, dtype=None):
     sd = model.state_dict()
     meta = {"tok_embeddings.weight": sd["model.embed_tokens.weight"],
             "norm.weight": sd["model.norm.weight"],
@@ -102,21 +108,24 @@ def write_meta(model, config, folder, parts):
             else:
                 # Meta's model parallelism: column-parallel (wq/wk/wv/w1/w3/output) split dim 0,
                 # row-parallel (wo/w2) and the parallel embedding split dim 1.
-                dim = 1 if name.endswith(("wo.weight", "w2.weight", "tok_embeddings.weight")) else 0
+                dim = 1 if name.endswith(("wo.weight", "w2.weight")) else 0
+                if name == "tok_embeddings.weight":
+                    dim = embedding_dim
                 piece = torch.chunk(t, parts, dim=dim)[rank]
-            shard[name] = piece.clone().contiguous()  # clone: torch.save would store a view's whole storage
+            piece = piece.clone().contiguous()
+            shard[name] = piece.to(dtype) if dtype is not None else piece  # clone: torch.save would store a view's whole storage
         torch.save(shard, os.path.join(folder, f"consolidated.{rank:02d}.pth"))
     params = {"dim": config.hidden_size, "n_layers": config.num_hidden_layers, "n_heads": config.num_attention_heads,
               "n_kv_heads": config.num_key_value_heads, "vocab_size": VOCAB, "multiple_of": 32,
-              "norm_eps": config.rms_norm_eps, "rope_theta": 10000.0, "use_scaled_rope": False}
+              "norm_eps": config.rms_norm_eps, "rope_theta": theta, "use_scaled_rope": scaled}
     with open(os.path.join(folder, "params.json"), "w") as f:
         json.dump(params, f)
 
 
 def main():
+    import sys
+    only = set(sys.argv[1:])
     torch.manual_seed(0)
-    if os.path.isdir(ROOT):
-        shutil.rmtree(ROOT)
     llama3_rope = {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
                    "high_freq_factor": 4.0, "original_max_position_embeddings": 64}
 
@@ -125,9 +134,16 @@ def main():
          torch.bfloat16, "40KB", 11),
         ("tied_f16", dict(tie_word_embeddings=True, rope_parameters=llama3_rope), torch.float16, None, 12),
         ("llama2_f32", dict(rope_parameters={"rope_type": "default", "rope_theta": 10000.0}), torch.float32, None, 13),
+        ("llama31_meta_bf16", dict(rope_parameters=dict(llama3_rope, original_max_position_embeddings=8192),
+                                   max_position_embeddings=131072),
+         torch.bfloat16, None, 14),
     ]
     for name, overrides, dtype, shard, seed in specs:
+        if only and name not in only:
+            continue
         folder = os.path.join(ROOT, name)
+        if os.path.isdir(folder):
+            shutil.rmtree(folder)
         config = make_config(**overrides)
         model = LlamaForCausalLM(config)
         randomize(model, seed)
@@ -141,8 +157,15 @@ def main():
         if name == "llama2_f32":
             write_meta(reloaded, config, os.path.join(folder, "meta_1"), 1)
             write_meta(reloaded, config, os.path.join(folder, "meta_2"), 2)
+        if name == "llama31_meta_bf16":
+            # Meta's files hold the bf16 weights (reloaded as exact f32 upcasts, cast back losslessly).
+            for parts in (1, 2):
+                write_meta(reloaded, config, os.path.join(folder, f"meta_{parts}"), parts, embedding_dim=0,
+                           theta=500000.0, scaled=True, dtype=torch.bfloat16)
         print(name, sorted(os.listdir(folder)))
 
+    if only and "llama3_sharded_bf16" not in only:
+        return
     # The older config spelling (rope_scaling + rope_theta, integer factors) must load the same way.
     path = os.path.join(ROOT, "llama3_sharded_bf16", "config.json")
     with open(path) as f:

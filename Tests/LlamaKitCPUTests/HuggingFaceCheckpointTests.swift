@@ -29,7 +29,7 @@ struct HuggingFaceCheckpointTests {
         zip(a, b).reduce(0) { max($0, abs(Double($1.0) - $1.1)) }
     }
 
-    @Test("logits of 1, 16 and 300 tokens within 5e-4 of transformers", arguments: models)
+    @Test("logits of 1, 16 and 300 tokens within 5e-4 of transformers", arguments: models + ["llama31_meta_bf16"])
     func logitsMatch(model name: String) throws {
         let model = try CheckpointModel.load(folder: Self.folder(name), backend: CPUBackend(threads: 2)).network
         let cases = try Self.cases(name)
@@ -77,7 +77,13 @@ struct HuggingFaceCheckpointTests {
 
     @Test("config.json and generation_config.json are read (both RoPE spellings, eos lists)")
     func configuration() throws {
-        let sharded = try CheckpointModel.load(folder: Self.folder("llama3_sharded_bf16"), backend: CPUBackend(threads: 1))
+        var reports: [(Int, Int)] = []
+        let sharded = try CheckpointModel.load(folder: Self.folder("llama3_sharded_bf16"), backend: CPUBackend(threads: 1)) {
+            reports.append(($0, $1))
+        }
+        // Load progress: one report per tensor, ending at the checkpoint's total bytes.
+        #expect(reports.count == 3 * 9 + 3)
+        #expect(reports.last.map { $0.0 == $0.1 && $0.1 == sharded.storedWeightBytes } == true)
         #expect(sharded.format == .huggingFace)
         #expect(sharded.eosTokenIDs == [2, 3])
         #expect(sharded.bosTokenID == 1)

@@ -8,20 +8,23 @@ import Testing
 struct MetaCheckpointTests {
     static func pth(_ name: String) -> String { TestSupport.fixtures.appendingPathComponent("pth/\(name)").path }
 
-    @Test("1 shard and a 2-way model-parallel split give transformers' logits", arguments: ["meta_1", "meta_2"])
-    func logitsMatch(variant: String) throws {
-        let folder = HuggingFaceCheckpointTests.folder("llama2_f32") + "/" + variant
+    /// Llama-2 style f32 (embedding split along dim 1) and Llama 3.1 style bf16 with `use_scaled_rope`
+    /// (embedding split along dim 0), each as one shard and as a 2-way split.
+    @Test("1 shard and a 2-way model-parallel split give transformers' logits",
+          arguments: ["llama2_f32", "llama31_meta_bf16"], ["meta_1", "meta_2"])
+    func logitsMatch(model name: String, variant: String) throws {
+        let folder = HuggingFaceCheckpointTests.folder(name) + "/" + variant
         let loaded = try CheckpointModel.load(folder: folder, backend: CPUBackend(threads: 2))
         #expect(loaded.format == .meta)
         let model = loaded.network
         #expect(model.configuration.intermediateSize == 192)
-        let cases = try HuggingFaceCheckpointTests.cases("llama2_f32")
+        let cases = try HuggingFaceCheckpointTests.cases(name)
         for n in [1, 16, 300] {
             let ids = try #require(cases.sequences[n])
-            let reference = try TestSupport.npy("hf/llama2_f32/reference/logits_\(n).npy")
+            let reference = try TestSupport.npy("hf/\(name)/reference/logits_\(n).npy")
             let logits = try model.forward(ids, state: try model.makeState(contextLength: n, batchCapacity: 128), logits: .allPositions)
             let diff = HuggingFaceCheckpointTests.maxAbsDiff(logits, reference.values)
-            print("llama2_f32 \(variant) \(n) tokens: max abs diff vs transformers = \(diff)")
+            print("\(name) \(variant) \(n) tokens: max abs diff vs transformers = \(diff)")
             #expect(logits.count == reference.values.count)
             #expect(diff < 5e-4, "\(variant), \(n) tokens: max abs diff \(diff)")
         }

@@ -13,8 +13,11 @@ public final class CheckpointModel: Sendable {
         case meta
     }
 
+    /// The loaded network, ready for ``LlamaModel/forward(_:state:logits:)``.
     public let network: LlamaModel
+    /// Which layout the folder used.
     public let format: Format
+    /// The folder it was loaded from.
     public let folder: String
     /// Beginning-of-sequence id from the configuration, if any.
     public let bosTokenID: Int?

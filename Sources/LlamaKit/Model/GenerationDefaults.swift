@@ -3,13 +3,20 @@ import Foundation
 /// The defaults a Hugging Face folder's `generation_config.json` declares (Llama 3.1 ships
 /// temperature 0.6, top_p 0.9 and three end-of-turn ids).
 public struct GenerationDefaults: Sendable, Equatable {
+    /// `bos_token_id`.
     public var bosTokenID: Int?
+    /// `eos_token_id` (an int or a list in the file).
     public var eosTokenIDs: [Int]
+    /// `do_sample`: whether the authors intend sampling rather than greedy decoding.
     public var doSample: Bool?
+    /// Default sampling temperature.
     public var temperature: Double?
+    /// Default nucleus-sampling mass.
     public var topP: Double?
+    /// Default top-k cut-off.
     public var topK: Int?
 
+    /// Defaults given directly.
     public init(bosTokenID: Int? = nil, eosTokenIDs: [Int] = [], doSample: Bool? = nil,
                 temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil) {
         self.bosTokenID = bosTokenID

@@ -3,11 +3,13 @@ import Foundation
 /// A Hugging Face `config.json` for `LlamaForCausalLM`, read into a ``LlamaConfiguration`` plus what the
 /// weights loader and generation need.
 public struct HuggingFaceConfiguration: Sendable, Equatable {
+    /// The network hyper-parameters.
     public var llama: LlamaConfiguration
     /// Llama 3.1-style frequency scaling, from `rope_scaling` or the newer `rope_parameters`.
     public var ropeScaling: Llama3RopeScaling?
     /// When true the output projection is the embedding matrix (no `lm_head.weight`).
     public var tieWordEmbeddings: Bool
+    /// `bos_token_id`, if given.
     public var bosTokenID: Int?
     /// `eos_token_id` written as an int or a list.
     public var eosTokenIDs: [Int]

@@ -3,12 +3,16 @@ import Foundation
 /// Llama 3.1's RoPE frequency scaling (`rope_type: "llama3"`): long wavelengths are divided by `factor`,
 /// short ones are kept, and the band between is interpolated.
 public struct Llama3RopeScaling: Sendable, Equatable, Codable {
+    /// Divisor for long wavelengths (`factor`, 8 for Llama 3.1).
     public var factor: Float
+    /// `low_freq_factor`: wavelengths above originalContextLength / this are divided by `factor`.
     public var lowFrequencyFactor: Float
+    /// `high_freq_factor`: wavelengths below originalContextLength / this are kept.
     public var highFrequencyFactor: Float
     /// The context length the unscaled model was trained for (`original_max_position_embeddings`).
     public var originalContextLength: Int
 
+    /// Scaling parameters given directly.
     public init(factor: Float, lowFrequencyFactor: Float, highFrequencyFactor: Float, originalContextLength: Int) {
         self.factor = factor
         self.lowFrequencyFactor = lowFrequencyFactor

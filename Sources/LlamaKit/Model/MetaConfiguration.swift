@@ -2,6 +2,7 @@ import Foundation
 
 /// Meta's `params.json` (the `llama` reference code's `ModelArgs`), read into a ``LlamaConfiguration``.
 public struct MetaConfiguration: Sendable, Equatable {
+    /// The network hyper-parameters.
     public var llama: LlamaConfiguration
     /// `use_scaled_rope: true` means Llama 3.1's fixed scaling (factor 8, 1, 4, 8192).
     public var ropeScaling: Llama3RopeScaling?

@@ -3,6 +3,7 @@
 /// The pickle is read by ``RestrictedUnpickler``, which refuses anything but tensors and dictionaries, and
 /// tensors are zero-copy views of their storage entries.
 public final class PyTorchCheckpoint: @unchecked Sendable {
+    /// The `.pth` file.
     public let path: String
     private let file: MappedFile
     private let tensors: [String: RestrictedUnpickler.PickledTensor]

@@ -9,7 +9,9 @@ import Foundation
 public final class SafetensorsFile: @unchecked Sendable {
     /// One tensor's header entry.
     public struct TensorInfo: Sendable, Equatable {
+        /// The tensor name in the header.
         public let name: String
+        /// F32, F16 or BF16 (other dtypes are rejected when the file is opened).
         public let type: TensorType
         /// The shape as written (PyTorch order: outermost first).
         public let shape: [Int]
@@ -17,6 +19,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         public let byteRange: Range<Int>
     }
 
+    /// The mapped file.
     public let path: String
     /// The `__metadata__` string map (e.g. `{"format": "pt"}`).
     public let metadata: [String: String]
