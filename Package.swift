@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "llama-cli", targets: ["llama-cli"]),
         .executable(name: "llama-logits", targets: ["llama-logits"]),
         .executable(name: "llama-bench", targets: ["llama-bench"]),
+        .executable(name: "llama-template", targets: ["llama-template"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,11 @@ let package = Package(
             name: "llama-bench",
             dependencies: ["LlamaKit", "LlamaKitCPU", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-bench"
+        ),
+        .executableTarget(
+            name: "llama-template",
+            dependencies: ["LlamaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/llama-template"
         ),
 
         // Builders for test inputs (GGUF files made byte by byte), shared by the test targets.

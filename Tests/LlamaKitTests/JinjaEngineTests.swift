@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+@testable import LlamaKit
+
+/// The Jinja engine on its own: template snippets covering expressions, filters, tests, statements and
+/// whitespace control against jinja2's output (`Tests/Fixtures/chat/jinja_cases.json`), then errors and
+/// limits.
+@Suite("Jinja engine")
+struct JinjaEngineTests {
+    /// Python's exception names and the kind of ``JinjaError`` each corresponds to.
+    static func matches(_ python: String, _ kind: JinjaError.Kind) -> Bool {
+        switch (python, kind) {
+        case ("TemplateSyntaxError", .syntax), ("TemplateSyntaxError", .unclosedBlock), ("SyntaxError", .syntax): return true
+        case ("TemplateAssertionError", .unknownFilter), ("TemplateAssertionError", .unknownTest): return true
+        case ("UndefinedError", .undefined): return true
+        case ("SecurityError", .security): return true
+        case ("TemplateError", .raised): return true
+        case ("TypeError", .type), ("ValueError", .type), ("ZeroDivisionError", .type), ("TemplateRuntimeError", .type): return true
+        default: return false
+        }
+    }
+
+    @Test("snippets render as jinja2 renders them, and fail where it fails")
+    func snippets() throws {
+        let root = try ChatReference.load("chat/jinja_cases.json")
+        let context = try #require(root["header"]?["context"]?.objectValue)
+        let cases = try #require(root["cases"]?.arrayValue)
+        #expect(cases.count >= 100)
+        var passed = 0
+        for c in cases {
+            let source = try #require(c["template"]?.stringValue)
+            let result = Result { () throws(JinjaError) -> String in
+                try JinjaTemplate(source).render(context, options: ChatReference.renderOptions)
+            }
+            if let expected = c["output"]?.stringValue {
+                switch result {
+                case let .success(text):
+                    #expect(text == expected, "\(source.debugDescription)")
+                    if text == expected { passed += 1 }
+                case let .failure(error):
+                    Issue.record("\(source.debugDescription): \(error)")
+                }
+            } else {
+                let python = c["error"]?.stringValue ?? ""
+                switch result {
+                case let .success(text):
+                    Issue.record("\(source.debugDescription): jinja2 raised \(python) but LlamaKit rendered \(text.debugDescription)")
+                case let .failure(error):
+                    #expect(Self.matches(python, error.kind), "\(source.debugDescription): \(python) vs \(error)")
+                    passed += 1
+                }
+            }
+        }
+        #expect(passed == cases.count)
+    }
+
+    // MARK: Typed errors
+
+    @Test("undefined variables: printing is empty, misuse is an error with its location")
+    func undefinedVariables() throws {
+        #expect(try JinjaTemplate("[{{ nope }}]").render([:]) == "[]")
+        let error = try #require(throws: JinjaError.self) { try JinjaTemplate("line one\n  {{ nope.attribute }}").render([:]) }
+        #expect(error.kind == .undefined("'nope' is undefined"))
+        #expect(error.line == 2)
+        #expect(throws: JinjaError.self) { try JinjaTemplate("{{ messages[0]['role'] }}").render(["messages": []]) }
+    }
+
+    @Test("unknown filters and tests fail at parse time, even in branches that never run")
+    func unknownFiltersAndTests() throws {
+        let filter = try #require(throws: JinjaError.self) { try JinjaTemplate("{% if false %}\n{{ x | frobnicate }}{% endif %}") }
+        #expect(filter.kind == .unknownFilter("frobnicate"))
+        #expect(filter.line == 2 && filter.column == 8)
+        #expect(throws: JinjaError(.unknownTest("shiny"), line: 1, column: 6)) { try JinjaTemplate("{{ x is shiny }}") }
+        let unsupported = try #require(throws: JinjaError.self) { try JinjaTemplate("{{ x | groupby('a') }}") }
+        #expect(unsupported.kind == .unsupported("the 'groupby' filter"))
+    }
+
+    @Test("unclosed blocks name the block and where it opened")
+    func unclosedBlocks() throws {
+        for (source, tag, line) in [("{% if x %}\nnever closed", "if", 1), ("a\n\n{% for x in y %}{{ x }}", "for", 3),
+                                    ("{% macro m() %}", "macro", 1), ("{% set x %}body", "set", 1), ("{% raw %}{{ x }}", "raw", 1)] {
+            let error = try #require(throws: JinjaError.self) { try JinjaTemplate(source) }
+            #expect(error.kind == .unclosedBlock(tag), "\(source)")
+            #expect(error.line == line, "\(source)")
+        }
+        #expect(throws: JinjaError.self) { try JinjaTemplate("{{ 'open string }}") }
+        #expect(throws: JinjaError.self) { try JinjaTemplate("{{ x ") }
+        #expect(throws: JinjaError.self) { try JinjaTemplate("{# comment") }
+        let syntax = try #require(throws: JinjaError.self) { try JinjaTemplate("ok\n{{ 1 + }}") }
+        guard case .syntax = syntax.kind else { Issue.record("\(syntax)"); return }
+        #expect(syntax.line == 2)
+    }
+
+    @Test("runaway loops and outputs stop at the limits")
+    func loopAndOutputLimits() throws {
+        let options = JinjaRenderOptions(maximumOutputBytes: 1 << 16, maximumIterations: 10_000)
+        // Nested loops: 1000 × 1000 iterations.
+        let nested = try #require(throws: JinjaError.self) {
+            try JinjaTemplate("{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}").render([:], options: options)
+        }
+        #expect(nested.kind == .iterationLimit(10_000))
+        let range = try #require(throws: JinjaError.self) { try JinjaTemplate("{{ range(10 ** 12) | length }}").render([:], options: options) }
+        #expect(range.kind == .iterationLimit(10_000))
+        // A string doubled in a loop, and a huge repetition.
+        let doubling = try #require(throws: JinjaError.self) {
+            try JinjaTemplate("{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}").render([:], options: options)
+        }
+        #expect(doubling.kind == .outputLimit(1 << 16))
+        #expect(throws: JinjaError.self) { try JinjaTemplate("{{ 'x' * 10 ** 15 }}").render([:], options: options) }
+        let output = try #require(throws: JinjaError.self) {
+            try JinjaTemplate("{% for i in range(9000) %}0123456789{% endfor %}").render([:], options: options)
+        }
+        #expect(output.kind == .outputLimit(1 << 16))
+    }
+
+    @Test("deep recursion is an error, not a crash")
+    func deepRecursion() throws {
+        // A macro that calls itself forever.
+        let recursive = try #require(throws: JinjaError.self) {
+            try JinjaTemplate("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}").render([:])
+        }
+        #expect(recursive.kind == .recursionLimit(JinjaRenderOptions().maximumCallDepth))
+        // Deeply nested expressions and blocks are refused by the parser.
+        let parens = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
+        let expression = try #require(throws: JinjaError.self) { try JinjaTemplate("{{ \(parens) }}") }
+        #expect(expression.kind == .recursionLimit(JinjaParser.maximumDepth))
+        let blocks = String(repeating: "{% if true %}", count: 3000) + String(repeating: "{% endif %}", count: 3000)
+        #expect(throws: JinjaError.self) { try JinjaTemplate(blocks) }
+        let unary = String(repeating: "not ", count: 5000) + "x"
+        #expect(throws: JinjaError.self) { try JinjaTemplate("{{ \(unary) }}") }
+        let lists = String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
+        #expect(throws: JinjaError.self) { try JinjaTemplate("{{ \(lists) }}") }
+        // Deep JSON input is refused by the parser before it reaches a template.
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: String(repeating: "[", count: 100_000)) }
+    }
+
+    @Test("reasonable nesting still works")
+    func moderateNesting() throws {
+        let parens = String(repeating: "(", count: 40) + "1" + String(repeating: ")", count: 40)
+        #expect(try JinjaTemplate("{{ \(parens) }}").render([:]) == "1")
+        let macro = "{% macro f(n) %}{% if n > 0 %}{{ n }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(20) }}"
+        #expect(try JinjaTemplate(macro).render([:]) == (1 ... 20).reversed().map(String.init).joined())
+    }
+
+    @Test("raise_exception, the sandbox and strftime_now")
+    func globals() throws {
+        let raised = try #require(throws: JinjaError.self) { try JinjaTemplate("\n{{ raise_exception('no') }}").render([:]) }
+        #expect(raised.kind == .raised("no") && raised.line == 2)
+        let security = try #require(throws: JinjaError.self) { try JinjaTemplate("{% set l = [] %}{{ l.append(1) }}").render([:]) }
+        guard case .security = security.kind else { Issue.record("\(security)"); return }
+        let options = JinjaRenderOptions(now: { ChatReference.fixedNow }, timeZone: ChatReference.utc)
+        #expect(try JinjaTemplate("{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%-d %B') }}").render([:], options: options) == "14 Mar 2025|14 March")
+    }
+
+    @Test("tojson keeps key order and writes like Python's json.dumps")
+    func tojsonOrder() throws {
+        let tool: JSONValue = ["zeta": 1, "alpha": ["b": 2.0, "a": [1e-7, 1e16, 123456789012.5, -0.0]], "mid": "é\u{1}\"", "nil": .null, "yes": true]
+        let out = try JinjaTemplate("{{ t | tojson }}\n{{ t | tojson(indent=2) }}").render(["t": tool])
+        #expect(out == """
+        {"zeta": 1, "alpha": {"b": 2.0, "a": [1e-07, 1e+16, 123456789012.5, -0.0]}, "mid": "é\\u0001\\"", "nil": null, "yes": true}
+        {
+          "zeta": 1,
+          "alpha": {
+            "b": 2.0,
+            "a": [
+              1e-07,
+              1e+16,
+              123456789012.5,
+              -0.0
+            ]
+          },
+          "mid": "é\\u0001\\"",
+          "nil": null,
+          "yes": true
+        }
+        """)
+    }
+}
