@@ -19,7 +19,7 @@ struct LlamaTemplate: ParsableCommand {
     @Option(help: "JSON-lines input file ('-' for standard input).")
     var jsonl: String = "-"
 
-    @Option(help: "Renderer: auto (native when recognised), native, or jinja.")
+    @Option(help: "Renderer: auto (the native Llama 3 formatter for the official Llama 3.1/3.2 templates, else Jinja), native, or jinja.")
     var engine: String = "auto"
 
     @Option(help: "A Jinja template file to use instead of the tokenizer's.")
@@ -95,7 +95,12 @@ struct LlamaTemplate: ParsableCommand {
         let addGenerationPrompt = request["add_generation_prompt"].map { $0 == .bool(true) } ?? false
         let variables = request["template_kwargs"]?.objectValue ?? JSONObject()
         guard let text = source.templates.source(withTools: tools != nil) else { throw ChatTemplateError.missingTemplate }
-        let template = try chatTemplate(source: text, specialTokens: source.templates.specialTokens, engine: engine)
+        var template = try chatTemplate(source: text, specialTokens: source.templates.specialTokens, engine: engine)
+        if engine == .automatic, template is ChatMLTemplate {
+            // The ChatML renderer matches the template on ChatMessage values, but raw JSON may lack fields
+            // (a message without content) that the Jinja template would reject; render those exactly.
+            template = try JinjaChatTemplate(source: text, specialTokens: source.templates.specialTokens)
+        }
         if let jinja = template as? JinjaChatTemplate {
             // The Jinja engine sees the JSON exactly as given, extra keys and all.
             return try jinja.render(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt, variables: variables)

@@ -2,7 +2,8 @@
 /// prompt is `<|im_start|>assistant\n`. Used by SmolLM, Qwen, Hermes and many others.
 ///
 /// This is the plain format only: tools, tool calls and extra variables are ignored, as a template that
-/// never mentions them ignores them (SmolLM2's). For templates with tool support, such as Qwen2.5's,
+/// never mentions them ignores them (SmolLM2's). A message that only carries tool calls renders with
+/// empty text, where such a Jinja template would fail on the missing `content`. For templates with tool support, such as Qwen2.5's,
 /// ``chatTemplate(source:specialTokens:)`` returns a ``JinjaChatTemplate`` instead.
 public struct ChatMLTemplate: ChatTemplate, Equatable {
     /// The system message inserted when a non-empty conversation does not start with one, as SmolLM's
