@@ -120,6 +120,12 @@ struct JinjaEngineTests {
             try JinjaTemplate("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}").render([:])
         }
         #expect(recursive.kind == .recursionLimit(JinjaRenderOptions().maximumCallDepth))
+        // With the call-depth limit lifted, the stack budget still stops it.
+        let unlimited = JinjaRenderOptions(maximumCallDepth: 10_000_000)
+        let byStack = try #require(throws: JinjaError.self) {
+            try JinjaTemplate("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}").render([:], options: unlimited)
+        }
+        guard case .recursionLimit = byStack.kind else { Issue.record("\(byStack)"); return }
         // Deeply nested expressions and blocks are refused by the parser.
         let parens = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
         let expression = try #require(throws: JinjaError.self) { try JinjaTemplate("{{ \(parens) }}") }
@@ -132,6 +138,32 @@ struct JinjaEngineTests {
         #expect(throws: JinjaError.self) { try JinjaTemplate("{{ \(lists) }}") }
         // Deep JSON input is refused by the parser before it reaches a template.
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: String(repeating: "[", count: 100_000)) }
+    }
+
+    @Test("the worst case of both limits together still returns an error")
+    func nestedExpressionsInRecursiveMacros() throws {
+        // Each call evaluates an expression nested almost as deep as the parser allows, and calls recurse
+        // to the call-depth limit: the stack must hold both.
+        let depth = JinjaParser.maximumDepth / 2 - 4
+        let nested = String(repeating: "(", count: depth) + "f(n + 1)" + String(repeating: ")", count: depth)
+        let source = "{% macro f(n) %}{{ \(nested) }}{% endmacro %}{{ f(0) }}"
+        let error = try #require(throws: JinjaError.self) { try JinjaTemplate(source).render([:]) }
+        #expect(error.kind == .recursionLimit(JinjaRenderOptions().maximumCallDepth))
+        // On a thread with a small stack (512 KiB, as secondary threads get on some platforms) too.
+        let box = ResultBox()
+        let thread = Thread {
+            box.error = try? #require(throws: JinjaError.self) { try JinjaTemplate(source).render([:]) }
+            box.done.signal()
+        }
+        thread.stackSize = 512 << 10
+        thread.start()
+        box.done.wait()
+        #expect(box.error?.kind == .recursionLimit(JinjaRenderOptions().maximumCallDepth))
+    }
+
+    final class ResultBox: @unchecked Sendable {
+        var error: JinjaError?
+        let done = DispatchSemaphore(value: 0)
     }
 
     @Test("reasonable nesting still works")

@@ -40,15 +40,15 @@ public struct JinjaChatTemplate: ChatTemplate {
     /// copied to both `thinking` and `reasoning_content`.
     public func render(messages: [JSONValue], tools: [JSONValue]?, addGenerationPrompt: Bool,
                        variables: JSONObject = JSONObject()) throws(ChatTemplateError) -> String {
-        var context: [String: JinjaValue] = [:]
-        for (key, value) in specialTokens { context[key] = JinjaValue(value) }
-        for (key, value) in variables { context[key] = JinjaValue(value) }
-        context["messages"] = .list(messages.map { JinjaValue(Self.normalize($0)) })
-        context["tools"] = tools.map { .list($0.map(JinjaValue.init)) } ?? JinjaValue.none
-        context["documents"] = JinjaValue.none
+        var context = JSONObject()
+        for (key, value) in specialTokens { context[key] = value }
+        for (key, value) in variables { context[key] = value }
+        context["messages"] = .array(messages.map(Self.normalize))
+        context["tools"] = tools.map { .array($0) } ?? .null
+        context["documents"] = .null
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         do {
-            return try template.render(context: context, options: options)
+            return try template.render(context, options: options)
         } catch {
             if case let .raised(message) = error.kind { throw .raised(message) }
             throw .jinja(error)

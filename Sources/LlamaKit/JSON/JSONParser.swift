@@ -13,7 +13,7 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 
 extension JSONValue {
     /// Parses one JSON document, keeping object key order. Accepts what Python's `json.loads` accepts,
-    /// including `NaN`, `Infinity` and `-Infinity`; nesting deeper than 512 levels is rejected rather than
+    /// including `NaN`, `Infinity` and `-Infinity`; nesting deeper than 256 levels is rejected rather than
     /// risking the stack.
     public init(parsing text: String) throws(JSONParseError) {
         var parser = JSONParser(Array(text.utf8))
@@ -27,7 +27,7 @@ extension JSONValue {
 /// A recursive-descent JSON reader over UTF-8 bytes. It can also read one value from the middle of a
 /// larger text (``parsePrefix(_:from:)``), which the tool-call parser uses to find several calls in a row.
 struct JSONParser {
-    static let maximumDepth = 512
+    static let maximumDepth = 256
 
     private let bytes: [UInt8]
     private(set) var position = 0

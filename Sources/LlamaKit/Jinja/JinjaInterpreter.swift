@@ -7,10 +7,19 @@ final class JinjaInterpreter {
     private var iterations = 0
     private var callDepth = 0
     private(set) var globals: [String: JinjaValue] = [:]
+    private let stack: StackGuard
 
-    init(options: JinjaRenderOptions) {
+    init(options: JinjaRenderOptions, stack: StackGuard = .unlimited) {
         self.options = options
+        self.stack = stack
         self.globals = JinjaGlobals.make()
+    }
+
+    /// Refuses to go deeper once the worker thread's stack budget is spent (see ``JinjaStack``).
+    private func checkStack(_ location: JinjaLocation?) throws(JinjaError) {
+        if stack.exceeded() {
+            throw JinjaError(.recursionLimit(options.maximumCallDepth), line: location?.line, column: location?.column)
+        }
     }
 
     /// What a statement asks the enclosing loop to do.
@@ -74,6 +83,7 @@ final class JinjaInterpreter {
     }
 
     private func execute(_ node: JinjaNode, in scope: JinjaScope) throws(JinjaError) -> Flow {
+        try checkStack(nil)
         switch node {
         case let .text(text):
             try write(text)
@@ -268,6 +278,7 @@ final class JinjaInterpreter {
     // MARK: Expressions
 
     func evaluate(_ expr: JinjaExpr, in scope: JinjaScope) throws(JinjaError) -> JinjaValue {
+        try checkStack(nil)
         switch expr {
         case let .literal(literal):
             switch literal {

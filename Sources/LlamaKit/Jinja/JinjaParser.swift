@@ -13,12 +13,15 @@ struct JinjaParser {
     /// overflow the stack of the recursive-descent parser.
     static let maximumDepth = 200
 
-    init(tokens: [JinjaToken]) {
+    private let stack: StackGuard
+
+    init(tokens: [JinjaToken], stack: StackGuard = .unlimited) {
         self.tokens = tokens
+        self.stack = stack
     }
 
-    static func parse(_ source: String) throws(JinjaError) -> [JinjaNode] {
-        var parser = JinjaParser(tokens: try JinjaLexer.tokenize(source))
+    static func parse(_ source: String, stack: StackGuard = .unlimited) throws(JinjaError) -> [JinjaNode] {
+        var parser = JinjaParser(tokens: try JinjaLexer.tokenize(source), stack: stack)
         let (nodes, end) = try parser.parseBody(until: [], opening: nil)
         if let end { throw JinjaError(.syntax("unexpected '\(end.name)'"), line: end.location.line, column: end.location.column) }
         return nodes
@@ -99,7 +102,7 @@ struct JinjaParser {
 
     private mutating func enter() throws(JinjaError) {
         depth += 1
-        if depth > Self.maximumDepth {
+        if depth > Self.maximumDepth || stack.exceeded() {
             throw JinjaError(.recursionLimit(Self.maximumDepth), line: current.line, column: current.column)
         }
     }

@@ -47,18 +47,16 @@ public struct JinjaTemplate: Sendable {
     /// with their line and column.
     public init(_ source: String) throws(JinjaError) {
         self.source = source
-        self.nodes = try JinjaParser.parse(source)
+        self.nodes = try JinjaStack.run { stack throws(JinjaError) in try JinjaParser.parse(source, stack: stack) }
     }
 
     /// Renders the template with `variables` as its context.
     public func render(_ variables: JSONObject, options: JinjaRenderOptions = JinjaRenderOptions()) throws(JinjaError) -> String {
-        var context: [String: JinjaValue] = [:]
-        for (key, value) in variables { context[key] = JinjaValue(value) }
-        return try render(context: context, options: options)
-    }
-
-    func render(context: [String: JinjaValue], options: JinjaRenderOptions) throws(JinjaError) -> String {
-        let interpreter = JinjaInterpreter(options: options)
-        return try interpreter.render(nodes, context: context)
+        let nodes = self.nodes
+        return try JinjaStack.run { stack throws(JinjaError) in
+            var context: [String: JinjaValue] = [:]
+            for (key, value) in variables { context[key] = JinjaValue(value) }
+            return try JinjaInterpreter(options: options, stack: stack).render(nodes, context: context)
+        }
     }
 }
