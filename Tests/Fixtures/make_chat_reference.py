@@ -462,7 +462,7 @@ JINJA_SNIPPETS = [
     "{% set ns = namespace(total=0, items=[]) %}{% for i in range(4) %}{% set ns.total = ns.total + i %}{% set ns.items = ns.items + [i] %}{% endfor %}{{ ns.total }} {{ ns.items }}",
     "{% set ns = namespace() %}{% set ns.found = false %}{% for m in msgs %}{% if m.role == 'user' %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.found }}",
     "{% set a, b = 1, 2 %}{{ a }}{{ b }} {% set t = 1, 2 %}{{ t }}", "{% set block %}  inner {{ n }}  {% endset %}[{{ block }}]", "{% set up | upper %}shout{% endset %}{{ up }}",
-    "{% set x = 5 %}{% set x.y = 1 %}", "{% set ns = namespace() %}{% set ns._private = 1 %}", "{{ namespace(_x=1) }}",
+    "{% set ns = namespace(a=1) %}{% set ns.me = ns %}{{ ns }}", "{% set x = 5 %}{% set x.y = 1 %}", "{% set ns = namespace() %}{% set ns._private = 1 %}", "{{ namespace(_x=1) }}",
     "{% macro greet(name, greeting='Hello') %}{{ greeting }}, {{ name }}!{% endmacro %}{{ greet('Ann') }} {{ greet('Bob', 'Hi') }} {{ greet(name='Cy', greeting='Yo') }}",
     "{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, a=3) }}", "{% macro list_items(items) %}{% for i in items %}<{{ caller(i) }}>{% endfor %}{% endmacro %}{% call(x) list_items(lst) %}{{ x * 2 }}{% endcall %}",
     "{% macro outer() %}[{{ caller() }}]{% endmacro %}{% call outer() %}body {{ n }}{% endcall %}", "{% filter upper %}make me loud {{ s | trim }}{% endfilter %}",

@@ -107,6 +107,12 @@ struct JinjaEngineTests {
         }
         #expect(doubling.kind == .outputLimit(1 << 16))
         #expect(throws: JinjaError.self) { try JinjaTemplate("{{ 'x' * 10 ** 15 }}").render([:], options: options) }
+        // Lists share storage, so doubling a list 60 times is cheap to build but huge to print or serialise.
+        let shared = "{% set ns = namespace(l=[1]) %}{% for i in range(60) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}"
+        for use in ["{{ ns.l }}", "{{ ns.l | tojson }}", "{{ ns.l | string | length }}"] {
+            let error = try #require(throws: JinjaError.self) { try JinjaTemplate(shared + use).render([:], options: options) }
+            #expect(error.kind == .outputLimit(1 << 16), "\(use)")
+        }
         let output = try #require(throws: JinjaError.self) {
             try JinjaTemplate("{% for i in range(9000) %}0123456789{% endfor %}").render([:], options: options)
         }
@@ -164,6 +170,43 @@ struct JinjaEngineTests {
     final class ResultBox: @unchecked Sendable {
         var error: JinjaError?
         let done = DispatchSemaphore(value: 0)
+    }
+
+    @Test("mutilated real templates fail with errors, never crash")
+    func mutatedTemplates() throws {
+        let reference = try ChatReference.get()
+        let sources = reference.templates.values.map(\.source).sorted()
+        let conversation = try #require(reference.cases.first { $0.id == "shared-qwen2.5-tool_call_flow" })
+        var context = JSONObject()
+        context["messages"] = .array(conversation.messages)
+        context["tools"] = .array(conversation.tools ?? [])
+        context["add_generation_prompt"] = .bool(true)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(max(bound, 1)))
+        }
+        var parsed = 0
+        let options = JinjaRenderOptions(maximumOutputBytes: 1 << 20, maximumIterations: 100_000)
+        for round in 0 ..< 150 {
+            var scalars = Array(sources[round % sources.count].unicodeScalars)
+            for _ in 0 ..< 1 + next(4) {
+                let at = next(scalars.count)
+                switch next(3) {
+                case 0: scalars.remove(at: at)
+                case 1: scalars.insert(["{", "}", "%", "(", "'", "\"", "-", "|", "[", "\n"][next(10)], at: at)
+                default:
+                    let length = min(next(40), scalars.count - at)
+                    scalars.insert(contentsOf: scalars[at ..< at + length], at: next(scalars.count))
+                }
+            }
+            let source = PythonText.make(scalars)
+            if let template = try? JinjaTemplate(source) {
+                parsed += 1
+                _ = try? template.render(context, options: options)
+            }
+        }
+        #expect(parsed > 0)
     }
 
     @Test("reasonable nesting still works")

@@ -94,7 +94,9 @@ extension JinjaInterpreter {
             var out: [Int] = []
             while step > 0 ? i < end : i > end {
                 out.append(i)
-                i += step
+                let (next, overflow) = i.addingReportingOverflow(step)
+                if overflow { break }
+                i = next
             }
             return out
         }

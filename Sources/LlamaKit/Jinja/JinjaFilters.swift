@@ -25,13 +25,18 @@ enum JinjaFilters {
         func undefinedCheck() throws(JinjaError) {
             if value.isUndefined { throw interpreter.undefinedError(value, at: location) }
         }
-        func str(_ v: JinjaValue) -> String { v.pythonStr }
+        // str() of a value, refused when it would exceed the output limit (a shared list can be huge).
+        func str(_ v: JinjaValue) throws(JinjaError) -> String {
+            try interpreter.checkSize(v.pythonStr(limit: interpreter.options.maximumOutputBytes), at: location)
+        }
 
         switch name {
         case "abs":
             try undefinedCheck()
             switch value {
-            case let .int(i): return .int(abs(i))
+            case let .int(i):
+                guard i != .min else { throw type("integer overflow") }
+                return .int(abs(i))
             case let .bool(b): return .int(b ? 1 : 0)
             case let .double(d): return .double(abs(d))
             default: throw type("bad operand type for abs(): '\(value.typeName)'")
@@ -62,10 +67,11 @@ enum JinjaFilters {
             }
             return .list(batches)
         case "capitalize":
-            return .string(PythonCase.capitalize(str(value)))
+            return .string(PythonCase.capitalize(try str(value)))
         case "center":
             let width = arg(0, "width")?.intValue ?? 80
-            let s = str(value)
+            let s = try str(value)
+            if width > interpreter.options.maximumOutputBytes { throw JinjaError(.outputLimit(interpreter.options.maximumOutputBytes)) }
             let padding = width - s.unicodeScalars.count
             guard padding > 0 else { return .string(s) }
             // Python's str.center puts the odd space on the left when the width is odd.
@@ -112,7 +118,7 @@ enum JinjaFilters {
             return .list(pairs.map { .tuple([.string($0.key), $0.value]) })
         case "e", "escape", "forceescape":
             if value.isUndefined { return .string("") }
-            return .string(htmlEscape(str(value)))
+            return .string(htmlEscape(try str(value)))
         case "first":
             if case let .string(s) = value { return s.unicodeScalars.first.map { .string(String($0)) } ?? .undefined("No first item, sequence was empty.") }
             return try interpreter.iterate(value, at: location).first ?? .undefined("No first item, sequence was empty.")
@@ -134,14 +140,20 @@ enum JinjaFilters {
                 for (k, v) in args.keyword { d[k] = v }
                 return .dict(d)
             }()
-            return .string(try interpreter.checkSize(try JinjaPercentFormat.format(str(value), values, interpreter: interpreter, at: location), at: location))
+            return .string(try interpreter.checkSize(try JinjaPercentFormat.format(try str(value), values, interpreter: interpreter, at: location), at: location))
         case "indent":
             let width = arg(0, "width") ?? .int(4)
             let first = arg(1, "first")?.truthy ?? false
             let blank = arg(2, "blank")?.truthy ?? false
             let indentation: String
-            if case let .string(w) = width { indentation = w } else { indentation = String(repeating: " ", count: max(width.intValue ?? 4, 0)) }
-            let lines = PythonSplit.splitLines(str(value) + "\n", keepEnds: false)
+            if case let .string(w) = width {
+                indentation = w
+            } else {
+                let n = width.intValue ?? 4
+                if n > interpreter.options.maximumOutputBytes { throw JinjaError(.outputLimit(interpreter.options.maximumOutputBytes)) }
+                indentation = String(repeating: " ", count: max(n, 0))
+            }
+            let lines = PythonSplit.splitLines(try str(value) + "\n", keepEnds: false)
             var result: String
             if blank {
                 result = lines.joined(separator: "\n" + indentation)
@@ -177,18 +189,20 @@ enum JinjaFilters {
             default: throw type("Can only get item pairs from a mapping.")
             }
         case "join":
-            let separator = str(arg(0, "d") ?? .string(""))
+            let separator = try str(arg(0, "d") ?? .string(""))
             var items = try interpreter.iterate(value, at: location)
             if let attribute = arg(1, "attribute") {
                 items = try items.map { (item: JinjaValue) throws(JinjaError) -> JinjaValue in try attributePath(item, attribute, interpreter, location) }
             }
-            return .string(try interpreter.checkSize(items.map(str).joined(separator: separator), at: location))
+            var parts: [String] = []
+            for item in items { parts.append(try str(item)) }
+            return .string(try interpreter.checkSize(parts.joined(separator: separator), at: location))
         case "list":
             return .list(try interpreter.iterate(value, at: location))
         case "lower":
-            return .string(str(value).lowercased())
+            return .string(try str(value).lowercased())
         case "upper":
-            return .string(str(value).uppercased())
+            return .string(try str(value).uppercased())
         case "map":
             let items = try interpreter.iterate(value, at: location)
             if let attribute = args.keyword.first(where: { $0.0 == "attribute" })?.1 {
@@ -247,10 +261,10 @@ enum JinjaFilters {
             }
             return .list(out)
         case "replace":
-            let old = str(arg(0, "old") ?? .string(""))
-            let new = str(arg(1, "new") ?? .string(""))
+            let old = try str(arg(0, "old") ?? .string(""))
+            let new = try str(arg(1, "new") ?? .string(""))
             let count = arg(2, "count")?.intValue ?? -1
-            return .string(try interpreter.checkSize(PythonSplit.replace(str(value), old, new, count: count), at: location))
+            return .string(try interpreter.checkSize(PythonSplit.replace(try str(value), old, new, count: count), at: location))
         case "reverse":
             if case let .string(s) = value { return .string(PythonText.make(s.unicodeScalars.reversed())) }
             return .list(try interpreter.iterate(value, at: location).reversed())
@@ -277,7 +291,7 @@ enum JinjaFilters {
             }
             return .double(rounded)
         case "safe", "string":
-            return .string(str(value))
+            return .string(try str(value))
         case "sort":
             let reverse = arg(0, "reverse")?.truthy ?? false
             let caseSensitive = arg(1, "case_sensitive")?.truthy ?? false
@@ -309,18 +323,18 @@ enum JinjaFilters {
             }
             return total
         case "title":
-            return .string(jinjaTitle(str(value)))
+            return .string(jinjaTitle(try str(value)))
         case "tojson":
             return .string(try tojson(value, args, interpreter: interpreter, at: location))
         case "trim":
             let chars: String?
             if case let .string(c)? = arg(0, "chars") { chars = c } else { chars = nil }
-            return .string(PythonText.strip(str(value), chars))
+            return .string(PythonText.strip(try str(value), chars))
         case "truncate":
-            let s = str(value)
+            let s = try str(value)
             let length = arg(0, "length")?.intValue ?? 255
             let killWords = arg(1, "killwords")?.truthy ?? false
-            let end = str(arg(2, "end") ?? .string("..."))
+            let end = try str(arg(2, "end") ?? .string("..."))
             let leeway = arg(3, "leeway")?.intValue ?? 5
             let scalars = Array(s.unicodeScalars)
             if scalars.count <= length + leeway { return .string(s) }
@@ -343,7 +357,7 @@ enum JinjaFilters {
         case "wordcount":
             var count = 0
             var inWord = false
-            for c in str(value).unicodeScalars {
+            for c in try str(value).unicodeScalars {
                 let isWord = c == "_" || c.properties.isAlphabetic || c.properties.numericType != nil
                 if isWord, !inWord { count += 1 }
                 inWord = isWord
@@ -357,7 +371,9 @@ enum JinjaFilters {
     /// transformers' `tojson`: `json.dumps(x, ensure_ascii=False, indent=indent, separators=separators,
     /// sort_keys=sort_keys)`.
     static func tojson(_ value: JinjaValue, _ args: JinjaCallArguments, interpreter: JinjaInterpreter, at location: JinjaLocation) throws(JinjaError) -> String {
-        guard let json = value.json() else {
+        var budget = interpreter.options.maximumOutputBytes
+        guard let json = value.json(budget: &budget) else {
+            if budget < 0 { throw JinjaError(.outputLimit(interpreter.options.maximumOutputBytes), line: location.line, column: location.column) }
             throw interpreter.typeError("Object of type \(value.typeName) is not JSON serializable", at: location)
         }
         var indent: Int?

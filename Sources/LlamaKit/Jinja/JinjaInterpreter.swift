@@ -135,7 +135,7 @@ final class JinjaInterpreter {
 
     /// `str(value)` as `{{ }}` prints it; a forbidden attribute's placeholder prints as nothing, as in Jinja.
     func stringify(_ value: JinjaValue, at location: JinjaLocation?) throws(JinjaError) -> String {
-        value.pythonStr
+        try checkSize(value.pythonStr(limit: options.maximumOutputBytes), at: location)
     }
 
     private func executeFor(_ loop: JinjaForLoop, in scope: JinjaScope) throws(JinjaError) -> Flow {

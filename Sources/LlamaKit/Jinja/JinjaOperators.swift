@@ -27,7 +27,8 @@ extension JinjaInterpreter {
 
     func binary(_ op: String, _ left: JinjaValue, _ right: JinjaValue, at location: JinjaLocation) throws(JinjaError) -> JinjaValue {
         if op == "~" {
-            return .string(try checkSize(left.pythonStr + right.pythonStr, at: location))
+            let limit = options.maximumOutputBytes
+            return .string(try checkSize(left.pythonStr(limit: limit) + right.pythonStr(limit: limit), at: location))
         }
         if left.isUndefined { throw undefinedError(left, at: location) }
         if right.isUndefined { throw undefinedError(right, at: location) }

@@ -103,6 +103,15 @@ enum JinjaValue {
 
     /// The value as `json.dumps` sees it, or `nil` where Python would raise "not JSON serializable".
     func json() -> JSONValue? {
+        var budget = Int.max
+        return json(budget: &budget)
+    }
+
+    /// ``json()`` that spends one unit of `budget` per value and gives up (leaving it negative) when it
+    /// runs out: lists can share storage, so a small template can build a value with billions of nodes.
+    func json(budget: inout Int) -> JSONValue? {
+        budget -= 1
+        guard budget >= 0 else { return nil }
         switch self {
         case .none: return .null
         case let .bool(b): return .bool(b)
@@ -111,16 +120,16 @@ enum JinjaValue {
         case let .string(s): return .string(s)
         case let .list(a), let .tuple(a):
             var out: [JSONValue] = []
-            out.reserveCapacity(a.count)
+            out.reserveCapacity(Swift.min(a.count, 1 << 16))
             for element in a {
-                guard let j = element.json() else { return nil }
+                guard let j = element.json(budget: &budget) else { return nil }
                 out.append(j)
             }
             return .array(out)
         case let .dict(d):
             var object = JSONObject()
             for (key, value) in d.entries {
-                guard let j = value.json() else { return nil }
+                guard let j = value.json(budget: &budget) else { return nil }
                 object[key] = j
             }
             return .object(object)
@@ -129,35 +138,78 @@ enum JinjaValue {
         }
     }
 
+    /// The most text ``pythonStr`` and ``pythonRepr(limit:)`` produce by default; past it they stop
+    /// (the output limit then refuses the string).
+    static let defaultTextLimit = 64 << 20
+
     /// Python's `str(value)`: what `{{ value }}` prints. Undefined prints as nothing.
-    var pythonStr: String {
+    var pythonStr: String { pythonStr(limit: Self.defaultTextLimit) }
+
+    /// ``pythonStr`` cut off once it exceeds `limit` bytes.
+    func pythonStr(limit: Int) -> String {
         switch self {
         case .undefined: return ""
         case let .string(s): return s
-        default: return pythonRepr(depth: 0)
+        default: return pythonRepr(limit: limit)
         }
     }
 
-    /// Python's `repr(value)`, used for values inside printed lists and dicts.
-    func pythonRepr(depth: Int = 0) -> String {
-        guard depth < 100 else { return "..." }
+    /// Python's `repr(value)`, used for values inside printed lists and dicts; cut off once it exceeds
+    /// `limit` bytes. A namespace that contains itself prints as `{...}` inside, as Python's does.
+    func pythonRepr(limit: Int = JinjaValue.defaultTextLimit) -> String {
+        var out = ""
+        var open: [ObjectIdentifier] = []
+        writeRepr(into: &out, limit: limit, open: &open)
+        return out
+    }
+
+    private func writeRepr(into out: inout String, limit: Int, open: inout [ObjectIdentifier]) {
+        guard out.utf8.count <= limit else { return }
         switch self {
-        case .undefined: return ""
-        case .none: return "None"
-        case let .bool(b): return b ? "True" : "False"
-        case let .int(i): return String(i)
-        case let .double(d): return PythonFloatFormat.repr(d)
-        case let .string(s): return PythonText.repr(s)
-        case let .list(a): return "[" + a.map { $0.pythonRepr(depth: depth + 1) }.joined(separator: ", ") + "]"
+        case .undefined: return
+        case .none: out += "None"
+        case let .bool(b): out += b ? "True" : "False"
+        case let .int(i): out += String(i)
+        case let .double(d): out += PythonFloatFormat.repr(d)
+        case let .string(s): out += PythonText.repr(s)
+        case let .list(a):
+            out += "["
+            for (i, element) in a.enumerated() {
+                if i > 0 { out += ", " }
+                element.writeRepr(into: &out, limit: limit, open: &open)
+                if out.utf8.count > limit { return }
+            }
+            out += "]"
         case let .tuple(a):
-            if a.count == 1 { return "(" + a[0].pythonRepr(depth: depth + 1) + ",)" }
-            return "(" + a.map { $0.pythonRepr(depth: depth + 1) }.joined(separator: ", ") + ")"
+            out += "("
+            for (i, element) in a.enumerated() {
+                if i > 0 { out += ", " }
+                element.writeRepr(into: &out, limit: limit, open: &open)
+                if out.utf8.count > limit { return }
+            }
+            out += a.count == 1 ? ",)" : ")"
         case let .dict(d):
-            return "{" + d.entries.map { PythonText.repr($0.key) + ": " + $0.value.pythonRepr(depth: depth + 1) }.joined(separator: ", ") + "}"
+            out += "{"
+            for (i, entry) in d.entries.enumerated() {
+                if i > 0 { out += ", " }
+                out += PythonText.repr(entry.key) + ": "
+                entry.value.writeRepr(into: &out, limit: limit, open: &open)
+                if out.utf8.count > limit { return }
+            }
+            out += "}"
         case let .namespace(ns):
-            return "<Namespace " + JinjaValue.dict(ns.attributes).pythonRepr(depth: depth + 1) + ">"
-        case .loop: return "<LoopContext>"
-        case let .callable(c): return "<function \(c.name)>"
+            let id = ObjectIdentifier(ns)
+            if open.contains(id) {
+                out += "<Namespace {...}>"
+                return
+            }
+            open.append(id)
+            out += "<Namespace "
+            JinjaValue.dict(ns.attributes).writeRepr(into: &out, limit: limit, open: &open)
+            out += ">"
+            open.removeLast()
+        case .loop: out += "<LoopContext>"
+        case let .callable(c): out += "<function \(c.name)>"
         }
     }
 }

@@ -34,7 +34,8 @@ struct PythonFormatSpec {
             digits.append(c)
             chars.removeFirst()
         }
-        width = Int(digits) ?? 0
+        // Python would honour any width; very large ones are capped rather than allocated.
+        width = min(Int(digits) ?? 0, 1 << 20)
         if chars.first == "." {
             chars.removeFirst()
             var p = ""
@@ -42,7 +43,7 @@ struct PythonFormatSpec {
                 p.append(c)
                 chars.removeFirst()
             }
-            precision = Int(p)
+            precision = Int(p).map { min($0, 100) }
         }
         type = chars.first
     }
@@ -274,7 +275,9 @@ enum JinjaPercentFormat {
             case "r", "a": out += PythonFormatSpec(pythonSpec).apply(.string(value.pythonRepr()))
             case "d", "i", "u":
                 guard let d = value.doubleValue else { throw interpreter.typeError("%\(type) format: a real number is required, not \(value.typeName)", at: location) }
-                out += PythonFormatSpec(pythonSpec + "d").apply(.int(Int(d.rounded(.towardZero))))
+                let truncated = d.rounded(.towardZero)
+                guard truncated.isFinite, abs(truncated) < 9.2e18 else { throw interpreter.typeError("%\(type) format: number out of range", at: location) }
+                out += PythonFormatSpec(pythonSpec + "d").apply(.int(Int(truncated)))
             case "f", "F", "e", "E":
                 guard value.isNumber else { throw interpreter.typeError("must be real number, not \(value.typeName)", at: location) }
                 out += PythonFormatSpec(pythonSpec + String(type)).apply(value)
