@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "llama-bench", targets: ["llama-bench"]),
         .executable(name: "llama-tokenize", targets: ["llama-tokenize"]),
         .executable(name: "llama-convert", targets: ["llama-convert"]),
+        .executable(name: "llama-template", targets: ["llama-template"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -72,6 +73,11 @@ let package = Package(
             name: "llama-convert",
             dependencies: ["LlamaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-convert"
+        ),
+        .executableTarget(
+            name: "llama-template",
+            dependencies: ["LlamaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/llama-template"
         ),
 
         // Builders for test inputs (GGUF files made byte by byte), shared by the test targets.

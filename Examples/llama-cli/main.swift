@@ -43,6 +43,8 @@ struct LlamaCLI: ParsableCommand {
     var device: Int?
     @Flag(help: "List the compute devices and exit.")
     var listDevices = false
+    @Option(help: "A JSON file of tool definitions (an array, or an object with \"tools\"); replies are parsed for tool calls.")
+    var tools: String?
 
     mutating func run() throws {
         if listDevices {
@@ -90,9 +92,9 @@ struct LlamaCLI: ParsableCommand {
             Self.finish(result)
             return
         }
-        let chat = try ChatSession(model: languageModel, contextLength: ctx, systemPrompt: system)
+        let chat = try ChatSession(model: languageModel, contextLength: ctx, systemPrompt: system, tools: try tools.map(Self.loadTools))
         if let prompt {
-            Self.finish(try chat.respond(to: prompt, options: options, onText: Self.write))
+            Self.finish(try chat.reply(to: [.user(prompt)], options: options, onText: Self.write))
             return
         }
         Self.log("interactive chat: type a message, an empty line or Ctrl-D to quit.")
@@ -100,10 +102,36 @@ struct LlamaCLI: ParsableCommand {
             FileHandle.standardError.write(Data("> ".utf8))
             guard let line = readLine(), !line.isEmpty else { break }
             do {
-                Self.finish(try chat.respond(to: line, options: options, onText: Self.write))
+                Self.finish(try chat.reply(to: [.user(line)], options: options, onText: Self.write))
             } catch let error as ModelError {
                 Self.log("llama-cli: \(error)")
             }
+        }
+    }
+
+    /// Tool definitions from a JSON file, key order kept (the template prints them as given).
+    private static func loadTools(_ path: String) throws -> [ChatTool] {
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        let json = try JSONValue(parsing: text)
+        guard let list = json.arrayValue ?? json["tools"]?.arrayValue else {
+            throw ValidationError("\(path) must hold a JSON array of tools or an object with a \"tools\" array")
+        }
+        return try list.map { try ChatTool(json: $0) }
+    }
+
+    /// Prints the reply's tool calls, one per line, after its text.
+    private static func finish(_ reply: ChatSession.Reply) {
+        finish(reply.generation)
+        switch reply.output {
+        case let .toolCalls(calls, _):
+            for call in calls {
+                FileHandle.standardOutput.write(Data("tool call: \(call.name) \(call.arguments.pythonJSON())\n".utf8))
+            }
+            if reply.end == .endOfMessage { log("the model waits for the tool results (<|eom_id|>)") }
+        case let .malformed(_, reason):
+            log("the reply looks like a tool call but cannot be parsed: \(reason)")
+        case .text:
+            break
         }
     }
 

@@ -110,28 +110,47 @@ struct GenerationTests {
         #expect(result.tokens.count <= 4)
     }
 
-    @Test("turn 2 evaluates only its new tokens and matches a from-scratch evaluation")
-    func multiTurnReuse() throws {
+    @Test("each turn evaluates only its new tokens and matches a from-scratch evaluation",
+          arguments: ["native ChatML", "Jinja engine with tools"])
+    func multiTurnReuse(renderer: String) throws {
         let model = try TestSupport.model()
-        let chat = try ChatSession(model: model, contextLength: 1024)
+        let chat: ChatSession
+        if renderer == "native ChatML" {
+            chat = try ChatSession(model: model, contextLength: 1024)
+        } else {
+            // The same model through the Jinja engine, with a tool offered and a tool result as turn 3.
+            let gguf = try GGUFFile(path: TestSupport.modelPath)
+            let template = try chatTemplate(for: gguf, engine: .jinja)
+            #expect(template is JinjaChatTemplate)
+            chat = try ChatSession(model: model, template: template, contextLength: 1024,
+                                   tools: [ChatTool(name: "get_capital", description: "The capital of a country")])
+        }
         let first = try chat.respond(to: "What is the capital of France?", options: GenerationOptions(maxTokens: 32, sampling: .greedy))
         #expect(first.stats.evaluatedPromptTokens == first.stats.promptTokens)
-        let cachedAfterTurn1 = chat.session.cachedTokens
-        let prompt2 = try chat.promptTokens(adding: ChatMessage(role: "user", content: "And of Germany?"))
-        let shared = zip(cachedAfterTurn1, prompt2).prefix { $0 == $1 }.count
-        let second = try chat.respond(to: "And of Germany?", options: GenerationOptions(maxTokens: 32, sampling: .greedy))
-        #expect(second.stats.promptTokens == prompt2.count)
-        #expect(second.stats.evaluatedPromptTokens == prompt2.count - shared)
-        #expect(second.stats.evaluatedPromptTokens < prompt2.count / 2, "turn 2 re-evaluated most of the conversation")
 
-        // The logits after the reused prefix equal those of a fresh evaluation of the whole prompt.
-        let reused = try Session(model: model, contextLength: 1024)
-        _ = try reused.evaluate(Array(prompt2[..<shared]))
-        let incremental = try reused.evaluate(Array(prompt2[shared...]))
-        let fresh = try Session(model: model, contextLength: 1024).evaluate(prompt2)
-        let diff = zip(incremental, fresh).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(diff < 1e-4, "max abs diff \(diff)")
-        #expect(Sampler.argmax(incremental) == Sampler.argmax(fresh))
+        // Turn 2 (a user message) and turn 3 (a tool result): each evaluates only what it adds.
+        let turns: [[ChatMessage]] = [[.user("And of Germany?")], [.tool("{\"capital\": \"Berlin\"}", name: "get_capital")]]
+        for added in turns {
+            let cached = chat.session.cachedTokens
+            let prompt = try chat.promptTokens(adding: added)
+            let shared = zip(cached, prompt).prefix { $0 == $1 }.count
+            let reply = try chat.reply(to: added, options: GenerationOptions(maxTokens: 24, sampling: .greedy))
+            let stats = reply.generation.stats
+            #expect(stats.promptTokens == prompt.count)
+            #expect(stats.evaluatedPromptTokens == prompt.count - shared, "\(renderer): \(added[0].role) turn")
+            #expect(stats.evaluatedPromptTokens < prompt.count / 2, "\(renderer): the turn re-evaluated most of the conversation")
+            #expect(reply.end == .endOfTurn || reply.generation.stopReason == .maxTokens)
+
+            // The logits after the reused prefix equal those of a fresh evaluation of the whole prompt.
+            let reused = try Session(model: model, contextLength: 1024)
+            _ = try reused.evaluate(Array(prompt[..<shared]))
+            let incremental = try reused.evaluate(Array(prompt[shared...]))
+            let fresh = try Session(model: model, contextLength: 1024).evaluate(prompt)
+            let diff = zip(incremental, fresh).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(diff < 1e-4, "max abs diff \(diff)")
+            #expect(Sampler.argmax(incremental) == Sampler.argmax(fresh))
+        }
+        #expect(chat.messages.map(\.role) == ["user", "assistant", "user", "assistant", "tool", "assistant"])
     }
 
     @Test("token-by-token decoding equals one-shot evaluation")

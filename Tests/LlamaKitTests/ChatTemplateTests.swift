@@ -20,10 +20,15 @@ import Testing
     }
 
     @Test func extractsEscapedLiteralsAndToleratesTemplatesWithout() throws {
+        let generation = "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
         let escaped = #"{% for m in messages %}{% if loop.first and m['role'] != 'system' %}{{ '<|im_start|>system\nBe brief, it\'s late.<|im_end|>\n' }}{% endif %}{{ '<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>\n' }}{% endfor %}"#
-        #expect(try chatTemplate(source: escaped) as? ChatMLTemplate == ChatMLTemplate(defaultSystemPrompt: "Be brief, it's late."))
+        #expect(try chatTemplate(source: escaped + generation) as? ChatMLTemplate == ChatMLTemplate(defaultSystemPrompt: "Be brief, it's late."))
         let plain = #"{% for m in messages %}{{'<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>' + '\n'}}{% endfor %}"#
-        #expect(try chatTemplate(source: plain) as? ChatMLTemplate == ChatMLTemplate())
+        #expect(try chatTemplate(source: plain + generation) as? ChatMLTemplate == ChatMLTemplate())
+        // Without the generation prompt they are not plain ChatML, so the Jinja engine renders them as written.
+        #expect(try chatTemplate(source: plain) is JinjaChatTemplate)
+        #expect(try chatTemplate(source: plain).render([.user("Hi")], addGenerationPrompt: true) == "<|im_start|>user\nHi<|im_end|>\n")
+        #expect(ChatMLSystemPromptExtractor.defaultSystemPrompt(in: escaped) == "Be brief, it's late.")
     }
 
     @Test func rendersWithoutDefaultSystemPrompt() throws {
@@ -33,9 +38,14 @@ import Testing
             == "<|im_start|>system\nMine<|im_end|>\n")
     }
 
-    @Test func unknownAndMissingTemplatesThrow() throws {
+    @Test func otherTemplatesUseTheJinjaEngineAndBrokenOnesThrow() throws {
         let llama3 = "{{ bos_token }}{% for m in messages %}{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\n\n' + m['content'] + '<|eot_id|>' }}{% endfor %}"
-        #expect(throws: ChatTemplateError.unsupportedTemplate(excerpt: String(llama3.prefix(120)))) { try chatTemplate(source: llama3) }
+        let template = try chatTemplate(source: llama3, specialTokens: ["bos_token": "<B>"])
+        #expect(template is JinjaChatTemplate)
+        #expect(try template.render([.user("Hi")], addGenerationPrompt: false) == "<B><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>")
+        #expect(throws: ChatTemplateError.jinja(JinjaError(.unclosedBlock("for"), line: 1, column: 1))) {
+            try chatTemplate(source: "{% for m in messages %}{{ m }}")
+        }
 
         // A valid GGUF file with no metadata at all.
         var bytes: [UInt8] = Array("GGUF".utf8)

@@ -60,7 +60,7 @@ import Testing
     /// as llama.cpp does) gives tiktoken's ids.
     @Test func ggufLayoutMatchesTiktoken() throws {
         try Llama3Files.require(Llama3Files.huggingFacePath)
-        let root = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: Llama3Files.huggingFacePath))), file: "tokenizer.json")
+        let root = try TokenizerJSON.parse(Array(try Data(contentsOf: URL(fileURLWithPath: Llama3Files.huggingFacePath))), file: "tokenizer.json")
         let vocab = try #require(root["model"]?["vocab"]?.object)
         var tokens = [String](repeating: "", count: 128_256)
         for (text, id) in zip(vocab.keys, vocab.values) { tokens[try #require(id.int)] = text }

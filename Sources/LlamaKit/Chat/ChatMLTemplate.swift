@@ -1,5 +1,10 @@
 /// The ChatML format: each message is `<|im_start|>{role}\n{content}<|im_end|>\n`, and the generation
 /// prompt is `<|im_start|>assistant\n`. Used by SmolLM, Qwen, Hermes and many others.
+///
+/// This is the plain format only: tools, tool calls and extra variables are ignored, as a template that
+/// never mentions them ignores them (SmolLM2's). A message that only carries tool calls renders with
+/// empty text, where such a Jinja template would fail on the missing `content`. For templates with tool support, such as Qwen2.5's,
+/// ``chatTemplate(source:specialTokens:)`` returns a ``JinjaChatTemplate`` instead.
 public struct ChatMLTemplate: ChatTemplate, Equatable {
     /// The system message inserted when a non-empty conversation does not start with one, as SmolLM's
     /// template does; `nil` inserts nothing.
@@ -10,8 +15,10 @@ public struct ChatMLTemplate: ChatTemplate, Equatable {
         self.defaultSystemPrompt = defaultSystemPrompt
     }
 
-    /// Renders `messages` as ChatML turns, optionally opening an assistant turn at the end.
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(ChatTemplateError) -> String {
+    /// Renders the messages as ChatML turns, optionally opening an assistant turn at the end.
+    public func render(_ request: ChatTemplateRequest) throws(ChatTemplateError) -> String {
+        let messages = request.messages
+        let addGenerationPrompt = request.addGenerationPrompt
         var out = ""
         // Only inside the message loop, as in the Jinja original: an empty conversation gets no system turn.
         if let defaultSystemPrompt, let first = messages.first, first.role != "system" {

@@ -1,3 +1,28 @@
+/// Everything a chat template renders: the conversation, the tools on offer, whether to open the
+/// assistant's turn, and extra template variables.
+///
+/// These are the arguments of transformers' `apply_chat_template(messages, tools=…,
+/// add_generation_prompt=…, **kwargs)`.
+public struct ChatTemplateRequest: Sendable, Equatable {
+    public var messages: [ChatMessage]
+    /// The tools the model may call; `nil` (not an empty list) means none, which templates test with
+    /// `tools is not none` or `if tools`.
+    public var tools: [ChatTool]?
+    /// End with the opening of an assistant turn, so the model's continuation is its reply.
+    public var addGenerationPrompt: Bool
+    /// Extra variables, such as Llama 3.1's `date_string`, `builtin_tools` and `tools_in_user_message`.
+    /// They override the template's special tokens (`bos_token`, …) when they share a name.
+    public var variables: JSONObject
+
+    public init(messages: [ChatMessage], tools: [ChatTool]? = nil, addGenerationPrompt: Bool = true,
+                variables: JSONObject = JSONObject()) {
+        self.messages = messages
+        self.tools = tools
+        self.addGenerationPrompt = addGenerationPrompt
+        self.variables = variables
+    }
+}
+
 /// Turns a conversation into the prompt text a chat model was trained on.
 ///
 /// The rendered text contains control-token texts such as `<|im_start|>`; encode it with
@@ -5,11 +30,19 @@
 /// message that contains such a text can forge turn markers; callers that pass untrusted text should
 /// check or escape it first.
 ///
-/// LlamaKit renders known formats natively (``ChatMLTemplate``); a general Jinja engine can conform later.
+/// Implementations: ``JinjaChatTemplate`` renders any Jinja `chat_template`; ``Llama3ChatTemplate`` and
+/// ``ChatMLTemplate`` render their formats natively. ``chatTemplate(source:specialTokens:)`` picks one.
 public protocol ChatTemplate: Sendable {
-    /// Renders `messages`; with `addGenerationPrompt`, ends with the opening of an assistant turn so the
-    /// model's continuation is its reply.
-    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(ChatTemplateError) -> String
+    /// Renders `request`.
+    func render(_ request: ChatTemplateRequest) throws(ChatTemplateError) -> String
+}
+
+extension ChatTemplate {
+    /// Renders `messages` with no tools; with `addGenerationPrompt`, ends with the opening of an
+    /// assistant turn.
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(ChatTemplateError) -> String {
+        try render(ChatTemplateRequest(messages: messages, addGenerationPrompt: addGenerationPrompt))
+    }
 }
 
 /// Why a chat template could not be chosen or rendered.
@@ -18,8 +51,17 @@ public enum ChatTemplateError: Error, Equatable, CustomStringConvertible {
     case missingTemplate
     /// The metadata holds something other than a string.
     case wrongTemplateType
-    /// The template is not a format LlamaKit recognises.
+    /// The template is not a format LlamaKit can render (it does not parse as Jinja).
     case unsupportedTemplate(excerpt: String)
+    /// The template refused the conversation with `raise_exception(message)` (for example Llama 3.1's
+    /// "This model only supports single tool-calls at once!").
+    case raised(String)
+    /// The Jinja engine failed to parse or render the template.
+    case jinja(JinjaError)
+    /// A message cannot be rendered (for example a value the template would have to add to a string).
+    case invalidMessage(String)
+    /// A tool definition is not usable.
+    case invalidTool(String)
 
     /// A message for people, saying what to do instead.
     public var description: String {
@@ -29,7 +71,15 @@ public enum ChatTemplateError: Error, Equatable, CustomStringConvertible {
         case .wrongTemplateType:
             return "The model's tokenizer.chat_template is not a string."
         case let .unsupportedTemplate(excerpt):
-            return "The model's chat template is not a format LlamaKit supports yet (supported: ChatML). It begins: \(excerpt)"
+            return "The model's chat template cannot be used. It begins: \(excerpt)"
+        case let .raised(message):
+            return "The chat template refused the conversation: \(message)"
+        case let .jinja(error):
+            return "Chat template error: \(error)"
+        case let .invalidMessage(message):
+            return "Invalid message: \(message)"
+        case let .invalidTool(message):
+            return "Invalid tool: \(message)"
         }
     }
 }

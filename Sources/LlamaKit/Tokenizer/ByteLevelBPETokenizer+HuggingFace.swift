@@ -35,7 +35,7 @@ extension ByteLevelBPETokenizer {
     /// - `decoder`: `ByteLevel` (alone or in a `Sequence`), or none.
     /// - `tokenizer_config.json`: `add_bos_token`, `bos_token`, `eos_token`, `chat_template`.
     public static func loadHuggingFace(tokenizerJSON: [UInt8], config: [UInt8]?, file: String = "tokenizer.json") throws(TokenizerError) -> ByteLevelBPETokenizer {
-        let root = try JSONValue.parse(tokenizerJSON, file: file)
+        let root = try TokenizerJSON.parse(tokenizerJSON, file: file)
         func malformed(_ reason: String) -> TokenizerError { .malformedTokenizerJSON(file: file, reason: reason) }
 
         guard let model = root["model"]?.object else { throw malformed("no \"model\" object") }
@@ -89,7 +89,7 @@ extension ByteLevelBPETokenizer {
         }
 
         // Merges.
-        let merges: [JSONValue]
+        let merges: [TokenizerJSON]
         switch model["merges"] {
         case nil, .null?: merges = []
         case let .array(list)?: merges = list
@@ -120,7 +120,7 @@ extension ByteLevelBPETokenizer {
         var chatTemplate: String?
         if let config {
             let configFile = siblingPath(of: file, named: "tokenizer_config.json")
-            let settings = try JSONValue.parse(config, file: configFile)
+            let settings = try TokenizerJSON.parse(config, file: configFile)
             guard settings.object != nil else { throw .malformedTokenizerJSON(file: configFile, reason: "not an object") }
             if let name = tokenName(settings["bos_token"]) {
                 guard let id = vocabulary.id(ofLiteral: name) else {
@@ -184,7 +184,7 @@ extension ByteLevelBPETokenizer {
     // MARK: Components
 
     private static func collectPreTokenizer(
-        _ value: JSONValue, steps: inout [PreTokenizerPipeline.Step], addsPrefixSpace: inout Bool,
+        _ value: TokenizerJSON, steps: inout [PreTokenizerPipeline.Step], addsPrefixSpace: inout Bool,
         sawByteLevel: inout Bool, file: String
     ) throws(TokenizerError) {
         if value.isNull { return }
@@ -227,7 +227,7 @@ extension ByteLevelBPETokenizer {
     }
 
     /// Throws for any normalizer: byte-level BPE files have none (NFC and the rest are not implemented).
-    private static func checkNormalizer(_ value: JSONValue) throws(TokenizerError) {
+    private static func checkNormalizer(_ value: TokenizerJSON) throws(TokenizerError) {
         if value.isNull { return }
         let type = value["type"]?.string ?? "?"
         if type == "Sequence", value["normalizers"]?.array?.isEmpty == true { return }
@@ -235,7 +235,7 @@ extension ByteLevelBPETokenizer {
     }
 
     /// Whether the decoder is byte-level; throws for decoders that would decode differently.
-    private static func checkDecoder(_ value: JSONValue) throws(TokenizerError) -> Bool {
+    private static func checkDecoder(_ value: TokenizerJSON) throws(TokenizerError) -> Bool {
         if value.isNull { return false }
         let type = value["type"]?.string ?? "?"
         switch type {
@@ -251,7 +251,7 @@ extension ByteLevelBPETokenizer {
     }
 
     /// The special token a `TemplateProcessing` single-sequence template starts with, if any.
-    private static func templateBOS(_ value: JSONValue, vocabulary: Vocabulary, file: String) throws(TokenizerError) -> Int32? {
+    private static func templateBOS(_ value: TokenizerJSON, vocabulary: Vocabulary, file: String) throws(TokenizerError) -> Int32? {
         guard let type = value["type"]?.string else { return nil }
         switch type {
         case "Sequence":
@@ -276,7 +276,7 @@ extension ByteLevelBPETokenizer {
     }
 
     /// A token name from `tokenizer_config.json`: a string, or an object with `content`.
-    private static func tokenName(_ value: JSONValue?) -> String? {
+    private static func tokenName(_ value: TokenizerJSON?) -> String? {
         switch value {
         case let .string(name)?: return name
         case let .object(object)?: return object["content"]?.string

@@ -3,24 +3,24 @@
 /// A small parser of its own rather than Foundation's: `tokenizer.json` files are 2-20 MB with hundreds of
 /// thousands of short strings, and this one reads Llama 3's in well under the 0.3 s budget.
 /// Objects keep their keys in file order.
-enum JSONValue: Sendable, Equatable {
+enum TokenizerJSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
-    case array([JSONValue])
-    case object(JSONObject)
+    case array([TokenizerJSON])
+    case object(TokenizerJSONObject)
 
     /// The value of `key`, if this is an object that has it.
-    subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> TokenizerJSON? {
         if case let .object(object) = self { return object[key] }
         return nil
     }
 
     var string: String? { if case let .string(s) = self { return s }; return nil }
     var bool: Bool? { if case let .bool(b) = self { return b }; return nil }
-    var array: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
-    var object: JSONObject? { if case let .object(o) = self { return o }; return nil }
+    var array: [TokenizerJSON]? { if case let .array(a) = self { return a }; return nil }
+    var object: TokenizerJSONObject? { if case let .object(o) = self { return o }; return nil }
     var isNull: Bool { self == .null }
 
     /// The number as an integer, if it is one exactly.
@@ -30,19 +30,19 @@ enum JSONValue: Sendable, Equatable {
     }
 
     /// Parses `bytes` as one JSON document. Throws ``TokenizerError/invalidJSON(file:offset:reason:)``.
-    static func parse(_ bytes: [UInt8], file: String) throws(TokenizerError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes, file: file)
+    static func parse(_ bytes: [UInt8], file: String) throws(TokenizerError) -> TokenizerJSON {
+        var parser = TokenizerJSONParser(bytes: bytes, file: file)
         return try parser.parseDocument()
     }
 }
 
 /// A JSON object: keys and values in file order. Lookups are linear, which suits the small objects of
 /// tokenizer files; big ones (the vocabulary) are iterated instead.
-struct JSONObject: Sendable, Equatable {
+struct TokenizerJSONObject: Sendable, Equatable {
     var keys: [String] = []
-    var values: [JSONValue] = []
+    var values: [TokenizerJSON] = []
 
-    subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> TokenizerJSON? {
         guard let index = keys.firstIndex(of: key) else { return nil }
         return values[index]
     }
@@ -50,7 +50,7 @@ struct JSONObject: Sendable, Equatable {
     var count: Int { keys.count }
 }
 
-private struct JSONParser {
+private struct TokenizerJSONParser {
     let bytes: [UInt8]
     let file: String
     var i = 0
@@ -66,7 +66,7 @@ private struct JSONParser {
         .invalidJSON(file: file, offset: i, reason: reason)
     }
 
-    mutating func parseDocument() throws(TokenizerError) -> JSONValue {
+    mutating func parseDocument() throws(TokenizerError) -> TokenizerJSON {
         let value = try parseValue()
         skipWhitespace()
         guard i == bytes.count else { throw fail("unexpected text after the document") }
@@ -82,7 +82,7 @@ private struct JSONParser {
         }
     }
 
-    mutating func parseValue() throws(TokenizerError) -> JSONValue {
+    mutating func parseValue() throws(TokenizerError) -> TokenizerJSON {
         skipWhitespace()
         guard i < bytes.count else { throw fail("unexpected end of file") }
         switch bytes[i] {
@@ -104,12 +104,12 @@ private struct JSONParser {
         i += count
     }
 
-    mutating func parseObject() throws(TokenizerError) -> JSONValue {
+    mutating func parseObject() throws(TokenizerError) -> TokenizerJSON {
         depth += 1
         guard depth < 256 else { throw fail("nesting too deep") }
         defer { depth -= 1 }
         i += 1
-        var object = JSONObject()
+        var object = TokenizerJSONObject()
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
         while true {
@@ -130,12 +130,12 @@ private struct JSONParser {
         }
     }
 
-    mutating func parseArray() throws(TokenizerError) -> JSONValue {
+    mutating func parseArray() throws(TokenizerError) -> TokenizerJSON {
         depth += 1
         guard depth < 256 else { throw fail("nesting too deep") }
         defer { depth -= 1 }
         i += 1
-        var array: [JSONValue] = []
+        var array: [TokenizerJSON] = []
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(array) }
         while true {
