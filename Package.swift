@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "llama-cli", targets: ["llama-cli"]),
         .executable(name: "llama-logits", targets: ["llama-logits"]),
         .executable(name: "llama-bench", targets: ["llama-bench"]),
+        .executable(name: "opencl-check", targets: ["opencl-check"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,6 +61,13 @@ let package = Package(
             name: "llama-bench",
             dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitBackends", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-bench"
+        ),
+        // OpenCL-vs-CPU parity on a machine without a Swift toolchain (Scripts/gpu-check.sh).
+        .executableTarget(
+            name: "opencl-check",
+            dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitOpenCL", "LlamaKitBackends",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/opencl-check"
         ),
 
         // Builders for test inputs (GGUF files made byte by byte), shared by the test targets.
