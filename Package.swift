@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "llama-tokenize", targets: ["llama-tokenize"]),
         .executable(name: "llama-convert", targets: ["llama-convert"]),
         .executable(name: "llama-template", targets: ["llama-template"]),
+        .executable(name: "opencl-check", targets: ["opencl-check"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -78,6 +79,13 @@ let package = Package(
             name: "llama-template",
             dependencies: ["LlamaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-template"
+        ),
+        // OpenCL-vs-CPU parity on a machine without a Swift toolchain (Scripts/gpu-check.sh).
+        .executableTarget(
+            name: "opencl-check",
+            dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitOpenCL", "LlamaKitBackends",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/opencl-check"
         ),
 
         // Builders for test inputs (GGUF files made byte by byte), shared by the test targets.

@@ -12,6 +12,7 @@ public enum BackendChoice {
         case unknownBackend(String)
         case deviceNotApplicable(backend: String)
 
+        /// A message for users, naming the valid choices.
         public var description: String {
             switch self {
             case let .unknownBackend(name):

@@ -16,9 +16,11 @@ import LlamaKitCPU
 /// memory and its ops run on an internal ``CPUBackend`` (inputs read back, results written to the device),
 /// so a model always loads; ``supports(_:type:)`` says which ops run natively.
 public final class OpenCLBackend: Backend, @unchecked Sendable {
+    /// "opencl".
     public let name = "opencl"
     /// The device this backend runs on.
     public let device: OpenCLDeviceInfo
+    /// The options the backend was created with.
     public let options: Options
     /// Whether the kernels were loaded from the binary cache or compiled at start-up.
     public var programOrigin: OpenCLProgramOrigin { runtime.origin }
@@ -26,8 +28,8 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
     public var programCacheFile: String? { cache?.file(for: runtime.cacheKey).path }
     /// Bytes this backend currently holds on the device (weights, caches, activations).
     public var deviceBytesInUse: Int { ledger.usedBytes }
-    /// The kernel that multiplies batches of ``Options/batchMinimumRows`` rows or more on this device.
-    public let batchKernel: BatchKernel
+    /// The kernels this backend runs (``Options/kernels`` resolved for the device: `.gpu` or `.cpu`).
+    public let kernels: KernelFamily
 
     let runtime: OpenCLRuntime
     let shapes: LaunchShapes
@@ -77,14 +79,14 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         let buildOptions = chosen.info.hasCorrectlyRoundedDivideSqrt ? "-cl-fp32-correctly-rounded-divide-sqrt" : ""
         try runtime.buildProgram(source: OpenCLKernels.source, options: buildOptions,
                                  kernelNames: OpenCLKernels.kernelNames, cache: cache)
-        shapes = LaunchShapes(info: chosen.info, maxGroupSize: runtime.maxGroupSize)
-        switch options.batchKernel {
-        case .automatic: batchKernel = chosen.info.isGPU && shapes.tiled ? .tiled : .rowBlocks
-        case .tiled: batchKernel = shapes.tiled ? .tiled : .rowBlocks
-        case .rowBlocks: batchKernel = .rowBlocks
-        }
+        let family: KernelFamily = options.kernels == .automatic ? (chosen.info.isGPU ? .gpu : .cpu) : options.kernels
+        kernels = family
+        shapes = LaunchShapes(family: family, info: chosen.info, maxGroupSize: runtime.maxGroupSize)
     }
 
+    /// Whether `op` runs on the device for `type`: `getRows` and `matmul` for the eight stored weight types
+    /// (unless listed in ``Options/cpuFallbackTypes``), every other op for f32. Anything else runs on the
+    /// CPU fallback (weights) or is refused with ``LlamaKit/BackendError/unsupported(op:type:backend:)``.
     public func supports(_ op: BackendOp, type: TensorType) -> Bool {
         switch op {
         case .getRows, .matmul:
@@ -96,6 +98,10 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
 
     // MARK: Tensors
 
+    /// Uploads a weight in its stored type (one blocking copy), or keeps it in host memory for the CPU
+    /// fallback when the device cannot run it.
+    ///
+    /// - Throws: ``OpenCLError/outOfDeviceMemory(requested:available:device:)`` when the device is full.
     public func weight(_ host: HostTensor) throws -> any BackendTensor {
         guard let rowBytes = host.type.rowBytes(columns: host.columns), rowBytes * host.rows == host.bytes.count else {
             throw BackendError.shapeMismatch("\(host.name): \(host.bytes.count) bytes for \(host.rows)x\(host.columns) \(host.type)")
@@ -205,13 +211,13 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
             let arguments: [KernelArgument] = [.buffer(memory), .ulong(w.rowBytes), .int(w.rows), .int(w.columns),
                                                .buffer(a.memory), .int(a.columns), .int(rows), .buffer(o.memory), .int(o.columns)]
             let batched = rows >= options.batchMinimumRows
-            if batched && batchKernel == .tiled {
+            if batched && kernels == .gpu && shapes.tiled {
                 let tiles = (w.rows + OpenCLKernels.tileRows - 1) / OpenCLKernels.tileRows
                 let rowTiles = (rows + OpenCLKernels.tileRows - 1) / OpenCLKernels.tileRows
                 let threads = OpenCLKernels.tileThreads
                 try runtime.launch("matmul_\(suffix)", arguments,
                                    global: [tiles * threads, rowTiles * threads], local: [threads, threads])
-            } else if batched && batchKernel == .rowBlocks {
+            } else if batched {
                 let blocks = (rows + OpenCLKernels.rowBlock - 1) / OpenCLKernels.rowBlock
                 try runtime.launch("matmul_rows_\(suffix)", arguments,
                                    global: [w.rows, blocks], local: [shapes.rowBlockGroup, 1])
@@ -278,13 +284,17 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         }
         guard rows > 0, heads > 0 else { return }
         try locked {
-            let size = shapes.attention
-            try runtime.launch("attention",
-                               [.buffer(q.memory), .buffer(k.memory), .buffer(v.memory), .buffer(o.memory),
-                                .int(firstPosition), .int(heads), .int(kvHeads), .int(headDim),
-                                .int(q.columns), .int(k.columns), .int(o.columns), .float(scale),
-                                .localFloats(headDim), .localFloats(headDim), .localFloats(size), .localFloats(size)],
-                               global: [heads * size, rows], local: [size, 1])
+            let arguments: [KernelArgument] = [.buffer(q.memory), .buffer(k.memory), .buffer(v.memory), .buffer(o.memory),
+                                               .int(firstPosition), .int(heads), .int(kvHeads), .int(headDim),
+                                               .int(q.columns), .int(k.columns), .int(o.columns), .float(scale)]
+            if kernels == .cpu && headDim % 4 == 0 && headDim <= OpenCLKernels.maxRowAttentionHeadDim {
+                try runtime.launch("attention_rows", arguments + [.int(rows)], global: [rows * heads], local: [shapes.elementwise])
+            } else {
+                let size = shapes.attention
+                try runtime.launch("attention",
+                                   arguments + [.localFloats(headDim), .localFloats(headDim), .localFloats(size), .localFloats(size)],
+                                   global: [heads * size, rows], local: [size, 1])
+            }
         }
     }
 

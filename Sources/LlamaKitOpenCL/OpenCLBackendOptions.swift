@@ -12,31 +12,45 @@ extension OpenCLBackend {
         public var cpuFallbackTypes: Set<TensorType>
         /// Batches of at least this many rows use the batch kernel; smaller ones the matvec kernel.
         public var batchMinimumRows: Int
-        /// Which batch kernel to use (``BatchKernel/automatic``: tiled on GPUs, row blocks on other devices).
-        public var batchKernel: BatchKernel
+        /// Which kernels to use (``KernelFamily/automatic``: GPU kernels on GPUs, CPU kernels elsewhere).
+        public var kernels: KernelFamily
         /// Threads of the CPU backend that runs fallback ops (created only when first needed).
         public var cpuThreads: Int?
 
+        /// Options with every default: the program cache in ``OpenCLBackend/defaultCacheDirectory``, no forced
+        /// fallback types, the batch kernel chosen by device type.
         public init(cacheDirectory: String? = nil, useProgramCache: Bool = true, cpuFallbackTypes: Set<TensorType> = [],
-                    batchMinimumRows: Int = 2, batchKernel: BatchKernel = .automatic, cpuThreads: Int? = nil) {
+                    batchMinimumRows: Int = 2, kernels: KernelFamily = .automatic, cpuThreads: Int? = nil) {
             self.cacheDirectory = cacheDirectory
             self.useProgramCache = useProgramCache
             self.cpuFallbackTypes = cpuFallbackTypes
             self.batchMinimumRows = batchMinimumRows
-            self.batchKernel = batchKernel
+            self.kernels = kernels
             self.cpuThreads = cpuThreads
         }
     }
 
-    /// The kernels that multiply a batch of activation rows with a weight.
-    public enum BatchKernel: Sendable, Equatable {
-        /// Tiled for GPUs and row blocks for other devices (CPUs under PoCL).
+    /// Two shapes of the same float32 kernels: GPUs want many items cooperating through local memory, a
+    /// CPU core wants one item doing a whole row in SIMD registers. Both compute the same results to rounding.
+    public enum KernelFamily: Sendable, Equatable, CustomStringConvertible {
+        /// ``gpu`` on GPUs, ``cpu`` on every other device (CPUs under PoCL).
         case automatic
-        /// 64 × 64 output tiles staged in local memory by 16 × 16 work-groups: the GPU kernel. Devices whose
-        /// work-groups or local memory are too small for it get ``rowBlocks``.
-        case tiled
-        /// One work item per weight row and 8 activation rows, no local memory: what suits a CPU core.
-        case rowBlocks
+        /// Batched matmul in 64 × 64 tiles staged in local memory by 16 × 16 work-groups (devices whose groups
+        /// or local memory are too small for it use the row-block kernel), attention with a work-group per
+        /// (head, row), matvec with 32 items per weight row.
+        case gpu
+        /// Batched matmul with one item per weight row and 8 activation rows, attention with one item per
+        /// (head, row) and an online softmax in registers, matvec with one item per weight row.
+        case cpu
+
+        /// "automatic", "gpu" or "cpu".
+        public var description: String {
+            switch self {
+            case .automatic: return "automatic"
+            case .gpu: return "gpu"
+            case .cpu: return "cpu"
+            }
+        }
     }
 
     /// `$LLAMAKIT_OPENCL_CACHE`, else `$XDG_CACHE_HOME/llamakit/opencl`, else `~/.cache/llamakit/opencl`.

@@ -8,21 +8,31 @@ import Foundation
 public struct OpenCLDeviceInfo: Sendable, Equatable, CustomStringConvertible {
     /// Position in ``OpenCLBackend/devices()``.
     public let index: Int
+    /// The platform (driver) name, e.g. "NVIDIA CUDA" or "Portable Computing Language".
     public let platformName: String
+    /// `CL_PLATFORM_VERSION`.
     public let platformVersion: String
+    /// The device name, e.g. "NVIDIA H100 80GB HBM3".
     public let name: String
+    /// `CL_DEVICE_VENDOR`.
     public let vendor: String
     /// `CL_DEVICE_VERSION`, e.g. "OpenCL 3.0 CUDA".
     public let version: String
+    /// `CL_DRIVER_VERSION` (part of the program cache key).
     public let driverVersion: String
     /// `CL_DEVICE_OPENCL_C_VERSION`, e.g. "OpenCL C 1.2".
     public let openCLCVersion: String
+    /// Whether the device reports `CL_DEVICE_TYPE_GPU` (the default device is the first GPU).
     public let isGPU: Bool
+    /// `CL_DEVICE_GLOBAL_MEM_SIZE`: what weights, caches and activations must fit in.
     public let globalMemoryBytes: Int
     /// The largest single buffer the device allows (`CL_DEVICE_MAX_MEM_ALLOC_SIZE`).
     public let maxAllocationBytes: Int
+    /// `CL_DEVICE_LOCAL_MEM_SIZE` per work-group.
     public let localMemoryBytes: Int
+    /// `CL_DEVICE_MAX_COMPUTE_UNITS`.
     public let computeUnits: Int
+    /// `CL_DEVICE_MAX_WORK_GROUP_SIZE`.
     public let maxWorkGroupSize: Int
     /// `cl_khr_fp16`: half-precision arithmetic. Probed and reported; the kernels compute in float32
     /// either way (f16 weights are read with `vload_half`, which needs no extension).
@@ -32,8 +42,10 @@ public struct OpenCLDeviceInfo: Sendable, Equatable, CustomStringConvertible {
     public let hasSubgroups: Bool
     /// Whether division and square root can be compiled correctly rounded (`CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT`).
     public let hasCorrectlyRoundedDivideSqrt: Bool
+    /// `CL_DEVICE_EXTENSIONS`, split.
     public let extensions: [String]
 
+    /// One line: index, platform, name, versions, memory, compute units, fp16/subgroups.
     public var description: String {
         String(format: "%d: %@ — %@ (%@, driver %@), %.1f GiB, %d compute units%@%@", index, platformName, name, version,
                driverVersion, Double(globalMemoryBytes) / 1_073_741_824, computeUnits,

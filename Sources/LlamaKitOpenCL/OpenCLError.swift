@@ -18,6 +18,7 @@ public enum OpenCLError: Error, Equatable, CustomStringConvertible {
     /// An OpenCL call failed with `code` (named in ``description``).
     case call(function: String, code: Int32)
 
+    /// A message for users: what happened and what to do.
     public var description: String {
         switch self {
         case .noPlatform:

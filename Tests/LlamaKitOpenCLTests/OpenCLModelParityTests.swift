@@ -70,11 +70,11 @@ struct OpenCLModelParityTests {
         print("SmolLM2 on OpenCL: worst max abs diff vs transformers = \(worst) over \(positionsChecked) positions")
     }
 
-    @Test("the long prompt through the tiled (GPU) batch kernel: within 1e-2, argmax identical")
+    @Test("the long prompt through the GPU kernels (tiled matmul, group attention): within 1e-2, argmax identical")
     func tiledKernelLogits() throws {
         let backend = try OpenCLBackend(device: try OpenCLTestSupport.backend().device.index,
-                                        options: .init(batchKernel: .tiled, cpuThreads: 2))
-        #expect(backend.batchKernel == .tiled)
+                                        options: .init(kernels: .gpu, cpuThreads: 2))
+        #expect(backend.kernels == .gpu)
         let network = try LlamaModel(gguf: GGUFFile(path: OpenCLTestSupport.modelPath), backend: backend)
         let c = try #require(try Self.logitsCases().first { $0.positions.count >= 32 })
         let vocab = network.configuration.vocabularySize
@@ -89,10 +89,10 @@ struct OpenCLModelParityTests {
             for (j, id) in subset.enumerated() {
                 worst = max(worst, abs(Double(ours[id]) - reference.values[row * subset.count + j]))
             }
-            #expect(Int(Sampler.argmax(ours)) == Int(argmax.values[row]), "tiled: argmax differs at \(position)")
+            #expect(Int(Sampler.argmax(ours)) == Int(argmax.values[row]), "GPU kernels: argmax differs at \(position)")
         }
         #expect(worst < 1e-2)
-        print("SmolLM2 on OpenCL, tiled kernel: worst max abs diff vs transformers = \(worst)")
+        print("SmolLM2 on OpenCL, GPU kernels: worst max abs diff vs transformers = \(worst)")
     }
 
     @Test("greedy continuations identical to transformers (raw and chat prompts)",

@@ -50,12 +50,18 @@ struct OpenCLOpsTests {
         }
     }
 
-    @Test("matmul: decode and batches through both batch kernels, partial tiles, odd widths, wider outputs",
-          arguments: [OpenCLBackend.BatchKernel.tiled, .rowBlocks])
-    func matmul(kernel: OpenCLBackend.BatchKernel) throws {
+    /// A pair whose OpenCL side uses the given kernel family.
+    static func pair(_ kernels: OpenCLBackend.KernelFamily) throws -> Pair {
         let device = try OpenCLTestSupport.backend().device.index
-        let p = Pair(gpu: try OpenCLBackend(device: device, options: .init(batchKernel: kernel)))
-        #expect(p.gpu.batchKernel == kernel)
+        let pair = Pair(gpu: try OpenCLBackend(device: device, options: .init(kernels: kernels)))
+        #expect(pair.gpu.kernels == kernels)
+        return pair
+    }
+
+    @Test("matmul: decode and batches through both kernel families, partial tiles, odd widths, wider outputs",
+          arguments: [OpenCLBackend.KernelFamily.gpu, .cpu])
+    func matmul(kernels: OpenCLBackend.KernelFamily) throws {
+        let p = try Self.pair(kernels)
         // k = 203 ends mid-granule: the float kernels' tail path.
         for (k, n, width) in [(200, 131, 140), (203, 65, 65)] {
             for rows in [1, 3, 9, 64, 70] {
@@ -65,7 +71,7 @@ struct OpenCLOpsTests {
                 try p.gpu.matmul(x.0, weight: w.0, into: out.0, rows: rows)
                 try p.cpu.matmul(x.1, weight: w.1, into: out.1, rows: rows)
                 let diff = try p.difference(out, rows: rows)
-                #expect(diff < 1e-4, "\(kernel): \(rows)x\(k) · \(n)x\(k)ᵀ differs by \(diff)")
+                #expect(diff < 1e-4, "\(kernels): \(rows)x\(k) · \(n)x\(k)ᵀ differs by \(diff)")
             }
         }
     }
@@ -85,21 +91,25 @@ struct OpenCLOpsTests {
         }
     }
 
-    @Test("attention with grouped KV heads over a partly filled cache")
-    func attention() throws {
-        let p = try Self.pair()
-        let (heads, kvHeads, headDim, context) = (6, 2, 40, 150)
-        for (rows, firstPosition) in [(1, 0), (1, 130), (7, 0), (20, 100)] {
-            let q = try p.tensor(OpenCLTestSupport.randomFloats(rows * heads * headDim, seed: 6, scale: 2), rows: rows, columns: heads * headDim)
-            let keys = try p.tensor(OpenCLTestSupport.randomFloats(context * kvHeads * headDim, seed: 7, scale: 2), rows: context, columns: kvHeads * headDim)
-            let values = try p.tensor(OpenCLTestSupport.randomFloats(context * kvHeads * headDim, seed: 8), rows: context, columns: kvHeads * headDim)
-            let out = try p.tensor([Float](repeating: 0, count: rows * heads * headDim), rows: rows, columns: heads * headDim)
-            let scale = 1 / Float(headDim).squareRoot()
-            try p.gpu.attention(query: q.0, keys: keys.0, values: values.0, into: out.0, rows: rows, firstPosition: firstPosition,
-                                heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
-            try p.cpu.attention(query: q.1, keys: keys.1, values: values.1, into: out.1, rows: rows, firstPosition: firstPosition,
-                                heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
-            #expect(try p.difference(out, rows: rows) < 1e-5, "\(rows) rows at \(firstPosition)")
+    @Test("attention with grouped KV heads over a partly filled cache, both kernel families",
+          arguments: [OpenCLBackend.KernelFamily.gpu, .cpu])
+    func attention(kernels: OpenCLBackend.KernelFamily) throws {
+        let p = try Self.pair(kernels)
+        let (heads, kvHeads, context) = (6, 2, 150)
+        // 40: the register kernel (cpu); 42: not a multiple of 4, so the group kernel serves the cpu family too.
+        for headDim in [40, 42] {
+            for (rows, firstPosition) in [(1, 0), (1, 130), (7, 0), (20, 100)] {
+                let q = try p.tensor(OpenCLTestSupport.randomFloats(rows * heads * headDim, seed: 6, scale: 2), rows: rows, columns: heads * headDim)
+                let keys = try p.tensor(OpenCLTestSupport.randomFloats(context * kvHeads * headDim, seed: 7, scale: 2), rows: context, columns: kvHeads * headDim)
+                let values = try p.tensor(OpenCLTestSupport.randomFloats(context * kvHeads * headDim, seed: 8), rows: context, columns: kvHeads * headDim)
+                let out = try p.tensor([Float](repeating: 0, count: rows * heads * headDim), rows: rows, columns: heads * headDim)
+                let scale = 1 / Float(headDim).squareRoot()
+                try p.gpu.attention(query: q.0, keys: keys.0, values: values.0, into: out.0, rows: rows, firstPosition: firstPosition,
+                                    heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
+                try p.cpu.attention(query: q.1, keys: keys.1, values: values.1, into: out.1, rows: rows, firstPosition: firstPosition,
+                                    heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
+                #expect(try p.difference(out, rows: rows) < 1e-5, "\(kernels), head dim \(headDim): \(rows) rows at \(firstPosition)")
+            }
         }
     }
 

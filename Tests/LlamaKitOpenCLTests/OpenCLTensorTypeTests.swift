@@ -22,11 +22,12 @@ struct OpenCLTensorTypeTests {
         let rows = host.rows, columns = host.columns
         let device = try OpenCLTestSupport.backend().device.index
 
-        // The 3-row batch goes through each batch kernel, and (minimum 1000) through matvec with 3 rows.
-        let configurations: [(kernel: OpenCLBackend.BatchKernel, minimumRows: Int)] = [(.tiled, 2), (.rowBlocks, 2), (.automatic, 1_000)]
+        // The 3-row batch goes through each batch kernel (tiled, row blocks), and with a minimum of 1000 rows
+        // through both matvec shapes with 3 rows.
+        let configurations: [(kernels: OpenCLBackend.KernelFamily, minimumRows: Int)] = [(.gpu, 2), (.cpu, 2), (.gpu, 1_000), (.cpu, 1_000)]
         for configuration in configurations {
             let backend = try OpenCLBackend(device: device, options: .init(batchMinimumRows: configuration.minimumRows,
-                                                                           batchKernel: configuration.kernel))
+                                                                           kernels: configuration.kernels))
             #expect(backend.supports(.matmul, type: type) && backend.supports(.getRows, type: type))
             let weight = try backend.weight(host)
 

@@ -1,4 +1,7 @@
 extension OpenCLKernels {
+    /// The largest head dimension `attention_rows` keeps in registers (`MAX_HEAD_DIM` in the source).
+    static let maxRowAttentionHeadDim = 256
+
     /// Causal grouped-query attention over the device KV cache, float32 throughout.
     ///
     /// One work-group per (query head, query row). The keys the row may see (cache rows
@@ -56,6 +59,47 @@ extension OpenCLKernels {
         global float *o = out + (size_t)r * ldo + h * head_dim;
         const float inverse = 1.0f / running_sum;
         for (int d = lid; d < head_dim; d += size) o[d] = acc[d] * inverse;
+    }
+
+    // CPU devices: one item per (row, head), no barriers. Keys are visited one at a time with the same
+    // online softmax (rescaling the accumulator when the maximum grows); q and the accumulator sit in
+    // float4 registers, so head_dim must be a multiple of 4 and at most MAX_HEAD_DIM (the host checks).
+    #define MAX_HEAD_DIM 256
+    kernel void attention_rows(global const float *q, global const float *keys, global const float *values,
+                               global float *out, int first_position, int heads, int kv_heads, int head_dim,
+                               int ldq, int ldkv, int ldo, float scale, int rows) {
+        const int t = get_global_id(0);
+        if (t >= rows * heads) return;
+        const int r = t / heads, h = t % heads;
+        const int quads = head_dim >> 2;
+        const int kv_offset = (h / (heads / kv_heads)) * head_dim;
+        const int count = first_position + r + 1;
+        float4 qv[MAX_HEAD_DIM / 4], acc[MAX_HEAD_DIM / 4];
+        global const float *qr = q + (size_t)r * ldq + h * head_dim;
+        for (int i = 0; i < quads; i++) {
+            qv[i] = vload4(i, qr);
+            acc[i] = (float4)(0.0f);
+        }
+        float running_max = -INFINITY, running_sum = 0.0f;
+        for (int j = 0; j < count; j++) {
+            global const float *kr = keys + (size_t)j * ldkv + kv_offset;
+            float4 dot4 = (float4)(0.0f);
+            for (int i = 0; i < quads; i++) dot4 = mad(qv[i], vload4(i, kr), dot4);
+            const float score = ((dot4.x + dot4.y) + (dot4.z + dot4.w)) * scale;
+            if (score > running_max) {
+                const float rescale = exp(running_max - score);  // 0 for the first key
+                running_sum *= rescale;
+                for (int i = 0; i < quads; i++) acc[i] *= rescale;
+                running_max = score;
+            }
+            const float p = exp(score - running_max);
+            running_sum += p;
+            global const float *vr = values + (size_t)j * ldkv + kv_offset;
+            for (int i = 0; i < quads; i++) acc[i] = mad((float4)(p), vload4(i, vr), acc[i]);
+        }
+        global float *o = out + (size_t)r * ldo + h * head_dim;
+        const float inverse = 1.0f / running_sum;
+        for (int i = 0; i < quads; i++) vstore4(acc[i] * inverse, i, o);
     }
     """#
 }
