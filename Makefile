@@ -7,7 +7,7 @@ SWIFTFLAGS ?= -Xswiftc -enable-testing
 CONFIG ?= release
 PROMPT ?=
 
-.PHONY: deps fetch build chat demo test clean
+.PHONY: deps fetch build chat demo test bench-tokenizer clean
 
 deps:
 	@Scripts/install-deps.sh
@@ -30,6 +30,15 @@ demo: deps fetch build
 test: deps fetch
 	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS) --build-tests
 	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --skip-build
+
+# Llama 3 encoding speed: LlamaKit (llama-tokenize --bench) and tiktoken / tokenizers on the same ~10 MB text.
+# The package-benchmark suite is separate: cd Benchmarks && swift package benchmark (see Docs/Tokenizers.md).
+bench-tokenizer: deps fetch
+	$(SWIFT) build -c release --product llama-tokenize
+	python3 Benchmarks/tokenizer_bench.py --write-text .build/tokenizer_bench.txt
+	.build/release/llama-tokenize --tokenizer .models/llama3/tokenizer.model --bench .build/tokenizer_bench.txt --rounds 5
+	.build/release/llama-tokenize --tokenizer .models/llama3/tokenizer.json --bench .build/tokenizer_bench.txt --rounds 5
+	python3 Benchmarks/tokenizer_bench.py
 
 clean:
 	rm -rf .build

@@ -44,6 +44,7 @@ struct LlamaTokenize: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock()
         let start = clock.now
+        let loadCPUStart = threadCPUSeconds()
         let tokenizer: any Tokenizer
         do {
             tokenizer = try loadTokenizer(path: self.tokenizer)
@@ -51,6 +52,7 @@ struct LlamaTokenize: ParsableCommand {
             throw fail("error: \(error)")
         }
         let loadTime = clock.now - start
+        let loadCPU = threadCPUSeconds() - loadCPUStart
 
         if let text {
             print(json(tokenizer.encode(text, addBOS: bos, parseSpecial: special)))
@@ -70,7 +72,7 @@ struct LlamaTokenize: ParsableCommand {
         } else if jsonl {
             try runJSONLines(tokenizer)
         } else if let bench {
-            try runBench(tokenizer, file: bench, loadTime: loadTime)
+            try runBench(tokenizer, file: bench, loadTime: loadTime, loadCPU: loadCPU)
         }
     }
 
@@ -130,7 +132,7 @@ struct LlamaTokenize: ParsableCommand {
         }
     }
 
-    private func runBench(_ tokenizer: any Tokenizer, file: String, loadTime: Duration) throws {
+    private func runBench(_ tokenizer: any Tokenizer, file: String, loadTime: Duration, loadCPU: Double) throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw fail("error: cannot read \(file)") }
         let text = String(decoding: data, as: UTF8.self)
         let clock = ContinuousClock()
@@ -149,8 +151,8 @@ struct LlamaTokenize: ParsableCommand {
         let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) * 1e-18
         let load = Double(loadTime.components.seconds) + Double(loadTime.components.attoseconds) * 1e-18
         // CPU time is what one uncontended core would take; wall time includes waiting for a busy machine.
-        print(String(format: "load %.3f s; %d bytes -> %d tokens; best of %d: wall %.3f s = %.2f MB/s, %.2f M tokens/s; thread CPU %.3f s = %.2f MB/s",
-                     load, data.count, count, rounds, seconds, Double(data.count) / seconds / 1e6, Double(count) / seconds / 1e6,
+        print(String(format: "load %.3f s (thread CPU %.3f s); %d bytes -> %d tokens; best of %d: wall %.3f s = %.2f MB/s, %.2f M tokens/s; thread CPU %.3f s = %.2f MB/s",
+                     load, loadCPU, data.count, count, rounds, seconds, Double(data.count) / seconds / 1e6, Double(count) / seconds / 1e6,
                      bestCPU, Double(data.count) / bestCPU / 1e6))
     }
 

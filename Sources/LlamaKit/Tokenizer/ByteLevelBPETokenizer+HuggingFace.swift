@@ -35,7 +35,8 @@ extension ByteLevelBPETokenizer {
     /// - `decoder`: `ByteLevel` (alone or in a `Sequence`), or none.
     /// - `tokenizer_config.json`: `add_bos_token`, `bos_token`, `eos_token`, `chat_template`.
     public static func loadHuggingFace(tokenizerJSON: [UInt8], config: [UInt8]?, file: String = "tokenizer.json") throws(TokenizerError) -> ByteLevelBPETokenizer {
-        let root = try TokenizerJSON.parse(tokenizerJSON, file: file)
+        // The vocabulary and merge list (nearly all of the file) are read straight into bytes, not into a tree.
+        let root = try TokenizerJSON.parse(tokenizerJSON, file: file, leavingRaw: [["model", "vocab"], ["model", "merges"]])
         func malformed(_ reason: String) -> TokenizerError { .malformedTokenizerJSON(file: file, reason: reason) }
 
         guard let model = root["model"]?.object else { throw malformed("no \"model\" object") }
@@ -48,7 +49,8 @@ extension ByteLevelBPETokenizer {
         let ignoresMerges = model["ignore_merges"]?.bool ?? false
 
         // Vocabulary: spelled text by id, then added tokens over it.
-        guard let vocab = model["vocab"]?.object else { throw malformed("model.vocab is not an object") }
+        guard case let .raw(vocabRange)? = model["vocab"] else { throw malformed("model.vocab is not an object") }
+        let vocab = try readVocabulary(tokenizerJSON, vocabRange, file: file)
         var added: [(id: Int, content: String, special: Bool)] = []
         if let list = root["added_tokens"], !list.isNull {
             guard let array = list.array else { throw malformed("added_tokens is not an array") }
@@ -60,18 +62,14 @@ extension ByteLevelBPETokenizer {
             }
         }
         var maxID = -1
-        for value in vocab.values {
-            guard let id = value.int, id >= 0 else { throw malformed("a vocabulary id is not a non-negative integer") }
-            maxID = max(maxID, id)
-        }
+        for entry in vocab.entries { maxID = max(maxID, entry.id) }
         for token in added { maxID = max(maxID, token.id) }
         guard maxID >= 0 else { throw .emptyVocabulary }
         guard maxID < Int(Int32.max) else { throw .tooLarge(what: "vocabulary", count: maxID + 1) }
-        var spelled = [String?](repeating: nil, count: maxID + 1)
-        for (text, value) in zip(vocab.keys, vocab.values) {
-            guard let id = value.int else { continue }
-            guard spelled[id] == nil else { throw malformed("vocabulary id \(id) is given twice") }
-            spelled[id] = text
+        var entryByID = [Int](repeating: -1, count: maxID + 1)
+        for (index, entry) in vocab.entries.enumerated() {
+            guard entryByID[entry.id] < 0 else { throw malformed("vocabulary id \(entry.id) is given twice") }
+            entryByID[entry.id] = index
         }
         var addedByID: [Int: (content: String, special: Bool)] = [:]
         for token in added { addedByID[token.id] = (token.content, token.special) }
@@ -81,20 +79,32 @@ extension ByteLevelBPETokenizer {
         for id in 0 ... maxID {
             if let token = addedByID[id] {
                 vocabulary.append(spelled: token.content, kind: token.special ? .control : .userDefined)
-            } else if let text = spelled[id] {
-                vocabulary.append(spelled: text, kind: .normal)
+            } else if entryByID[id] >= 0 {
+                let entry = vocab.entries[entryByID[id]]
+                vocabulary.append(bytes: vocab.bytes[entry.start ..< entry.end], kind: .normal)
             } else {
                 vocabulary.append(bytes: [], kind: .unused)
             }
         }
 
-        // Merges.
-        let merges: [TokenizerJSON]
+        // Merges: "a b" lines read straight into UTF-8; the [a, b] pair layout through the tree.
+        var mergeLines = MergeLines()
+        var merges: [TokenizerJSON] = []
         switch model["merges"] {
-        case nil, .null?: merges = []
-        case let .array(list)?: merges = list
-        default: throw malformed("model.merges is not an array")
+        case nil, .null?:
+            break
+        case let .raw(range)?:
+            if let lines = try readMergeLines(tokenizerJSON, range, file: file) {
+                mergeLines = lines
+            } else {
+                var parser = TokenizerJSONParser(bytes: tokenizerJSON, file: file, position: range.lowerBound)
+                guard case let .array(list) = try parser.parseValue() else { throw malformed("model.merges is not an array") }
+                merges = list
+            }
+        default:
+            throw malformed("model.merges is not an array")
         }
+        let mergeCount = mergeLines.count > 0 ? mergeLines.count : merges.count
 
         // Pre-tokenizer, normalizer, decoder.
         var steps: [PreTokenizerPipeline.Step] = []
@@ -149,12 +159,10 @@ extension ByteLevelBPETokenizer {
         if let name = model["unk_token"]?.string { unknownToken = vocabulary.id(ofLiteral: name) }
 
         return try ByteLevelBPETokenizer(
-            vocabulary: vocabulary, mergeCount: merges.count, mergeMode: .pairRules, firstPairWins: false,
+            vocabulary: vocabulary, mergeCount: mergeCount, mergeMode: .pairRules, firstPairWins: false,
             merges: { resolver throws(TokenizerError) in
-                // The common layout, all "a b" strings, goes through the batched fast path in one call.
-                let lines = merges.compactMap(\.string)
-                if lines.count == merges.count {
-                    try resolver.add(lines: lines)
+                if mergeLines.count > 0 {
+                    try resolver.add(lines: mergeLines)
                     return
                 }
                 for (index, merge) in merges.enumerated() {
@@ -179,6 +187,56 @@ extension ByteLevelBPETokenizer {
             extraEndOfTurnTokens: [],
             chatTemplateSource: chatTemplate
         )
+    }
+
+    // MARK: Big values, read without a tree
+
+    /// `model.vocab` (`{"spelled token": id, ...}`) as token bytes back to back, with each entry's id.
+    private static func readVocabulary(
+        _ json: [UInt8], _ range: Range<Int>, file: String
+    ) throws(TokenizerError) -> (bytes: [UInt8], entries: [(id: Int, start: Int, end: Int)]) {
+        var parser = TokenizerJSONParser(bytes: json, file: file, position: range.lowerBound)
+        var bytes: [UInt8] = []
+        var entries: [(id: Int, start: Int, end: Int)] = []
+        bytes.reserveCapacity(range.count / 2)
+        entries.reserveCapacity(range.count / 12)
+        var spelled: [UInt8] = []
+        try parser.expect(byte: UInt8(ascii: "{"))
+        if try parser.peek() == UInt8(ascii: "}") { return (bytes, entries) }
+        while true {
+            spelled.removeAll(keepingCapacity: true)
+            parser.skipWhitespace()
+            try parser.parseStringBytes(into: &spelled)
+            try parser.expect(byte: UInt8(ascii: ":"))
+            parser.skipWhitespace()
+            let id = try parser.parseNonNegativeInt()
+            let start = bytes.count
+            ByteUnicodeMapping.appendBytes(spelledUTF8: spelled, to: &bytes)
+            entries.append((id, start, bytes.count))
+            let next = try parser.peek()
+            parser.i += 1
+            if next == UInt8(ascii: "}") { return (bytes, entries) }
+            guard next == UInt8(ascii: ",") else { parser.i -= 1; throw parser.fail("expected ',' or '}'") }
+        }
+    }
+
+    /// `model.merges` as UTF-8 lines, or `nil` if it is not all `"a b"` strings (the pair layout).
+    private static func readMergeLines(_ json: [UInt8], _ range: Range<Int>, file: String) throws(TokenizerError) -> MergeLines? {
+        var parser = TokenizerJSONParser(bytes: json, file: file, position: range.lowerBound)
+        var lines = MergeLines()
+        lines.utf8.reserveCapacity(range.count)
+        lines.ends.reserveCapacity(range.count / 10)
+        try parser.expect(byte: UInt8(ascii: "["))
+        if try parser.peek() == UInt8(ascii: "]") { return lines }
+        while true {
+            guard try parser.peek() == UInt8(ascii: "\"") else { return nil }
+            try parser.parseStringBytes(into: &lines.utf8)
+            lines.endLine()
+            let next = try parser.peek()
+            parser.i += 1
+            if next == UInt8(ascii: "]") { return lines }
+            guard next == UInt8(ascii: ",") else { parser.i -= 1; throw parser.fail("expected ',' or ']'") }
+        }
     }
 
     // MARK: Components

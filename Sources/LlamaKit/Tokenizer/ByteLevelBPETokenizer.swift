@@ -346,6 +346,26 @@ struct Vocabulary {
     }
 }
 
+/// Merge rules written `"left right"`, as UTF-8 back to back.
+struct MergeLines {
+    var utf8: [UInt8] = []
+    var ends: [Int] = []
+
+    var count: Int { ends.count }
+
+    mutating func append(_ line: String) {
+        utf8.append(contentsOf: line.utf8)
+        ends.append(utf8.count)
+    }
+
+    /// Ends the line whose bytes were appended to `utf8` since the previous one.
+    mutating func endLine() { ends.append(utf8.count) }
+
+    func range(_ k: Int) -> Range<Int> { (k == 0 ? 0 : ends[k - 1]) ..< ends[k] }
+
+    func string(_ k: Int) -> String { String(decoding: utf8[range(k)], as: UTF8.self) }
+}
+
 /// Adds merge rules to the tables a tokenizer is being built with, resolving spelled token pairs to ids.
 struct MergeResolver {
     let tables: TokenTables
@@ -367,6 +387,13 @@ struct MergeResolver {
     /// unusual (no single space, scalars outside the byte alphabet, unknown tokens) goes through
     /// ``add(_:_:index:)``, which reports it.
     mutating func add(lines: [String], firstIndex: Int = 0) throws(TokenizerError) {
+        var text = MergeLines()
+        for line in lines { text.append(line) }
+        try add(lines: text, firstIndex: firstIndex)
+    }
+
+    /// ``add(lines:firstIndex:)`` for lines already laid out as UTF-8 (as the `tokenizer.json` reader makes them).
+    mutating func add(lines: MergeLines, firstIndex: Int = 0) throws(TokenizerError) {
         let batchSize = 64
         var spans: [(start: Int, split: Int, end: Int)] = []
         var hashes: [UInt64] = []
@@ -378,7 +405,7 @@ struct MergeResolver {
             spans.removeAll(keepingCapacity: true)
             for k in batchStart ..< batchEnd {
                 let start = scratch.count
-                if let split = Self.decode(lines[k], into: &scratch) {
+                if let split = Self.decode(lines.utf8, lines.range(k), into: &scratch) {
                     spans.append((start, start + split, scratch.count))
                 } else {
                     scratch.removeSubrange(start...)
@@ -420,7 +447,7 @@ struct MergeResolver {
                     tables.insertPair(MergeRule.key(l, r), rank: rank, result: joined, replace: !firstPairWins)
                     rank += 1
                 } else {
-                    try addSlowly(line: lines[batchStart + offset], index: firstIndex + batchStart + offset)
+                    try addSlowly(line: lines.string(batchStart + offset), index: firstIndex + batchStart + offset)
                 }
             }
             batchStart = batchEnd
@@ -435,39 +462,38 @@ struct MergeResolver {
     /// Keeps the batch reads of ``add(lines:firstIndex:)`` from being optimised away.
     private(set) var sink: UInt64 = 0
 
-    /// Appends the bytes `line` spells to `out` and returns where the right-hand token starts, or `nil`
-    /// (leaving `out` partly written) if the line is not two byte-alphabet spellings around one space.
-    private static func decode(_ line: String, into out: inout [UInt8]) -> Int? {
-        var line = line
+    /// Appends the bytes the UTF-8 line `utf8[range]` spells to `out` and returns where the right-hand
+    /// token starts, or `nil` (leaving `out` partly written) if the line is not two byte-alphabet spellings
+    /// around one space.
+    private static func decode(_ utf8: [UInt8], _ range: Range<Int>, into out: inout [UInt8]) -> Int? {
+        let byteForScalar = ByteUnicodeMapping.byteForScalar // once, not a lazy-global check per scalar
         let start = out.count
-        return line.withUTF8 { utf8 -> Int? in
-            var split = -1
-            var i = 0
-            while i < utf8.count {
-                let b0 = utf8[i]
-                let value: Int
-                if b0 < 0x80 {
-                    if b0 == 0x20 {
-                        guard split < 0 else { return nil }
-                        split = out.count - start
-                        i += 1
-                        continue
-                    }
-                    value = Int(b0)
+        var split = -1
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let b0 = utf8[i]
+            let value: Int
+            if b0 < 0x80 {
+                if b0 == 0x20 {
+                    guard split < 0 else { return nil }
+                    split = out.count - start
                     i += 1
-                } else if b0 < 0xE0, i + 1 < utf8.count {
-                    value = Int(b0 & 0x1F) << 6 | Int(utf8[i + 1] & 0x3F)
-                    i += 2
-                } else {
-                    return nil // three- and four-byte scalars are never in the byte alphabet
+                    continue
                 }
-                guard value < ByteUnicodeMapping.byteForScalar.count else { return nil }
-                let byte = ByteUnicodeMapping.byteForScalar[value]
-                guard byte >= 0 else { return nil }
-                out.append(UInt8(byte))
+                value = Int(b0)
+                i += 1
+            } else if b0 < 0xE0, i + 1 < range.upperBound {
+                value = Int(b0 & 0x1F) << 6 | Int(utf8[i + 1] & 0x3F)
+                i += 2
+            } else {
+                return nil // three- and four-byte scalars are never in the byte alphabet
             }
-            return split > 0 && split < out.count - start ? split : nil
+            guard value < byteForScalar.count else { return nil }
+            let byte = byteForScalar[value]
+            guard byte >= 0 else { return nil }
+            out.append(UInt8(byte))
         }
+        return split > 0 && split < out.count - start ? split : nil
     }
 
     /// The path for lines the fast path cannot take: split on the space and look the halves up by spelling.

@@ -52,6 +52,28 @@ enum ByteUnicodeMapping {
         return out
     }
 
+    /// Appends the bytes the UTF-8 text `utf8` spells to `out`, like ``appendBytes(spelledBy:to:)``: scalars
+    /// outside the byte alphabet are kept as their own UTF-8.
+    static func appendBytes(spelledUTF8 utf8: [UInt8], to out: inout [UInt8]) {
+        let byteForScalar = self.byteForScalar // once, not a lazy-global check per scalar
+        var i = 0
+        while i < utf8.count {
+            let b0 = utf8[i]
+            let length = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4
+            if length <= 2, i + length <= utf8.count {
+                let value = length == 1 ? Int(b0) : Int(b0 & 0x1F) << 6 | Int(utf8[i + 1] & 0x3F)
+                if value < byteForScalar.count, byteForScalar[value] >= 0 {
+                    out.append(UInt8(byteForScalar[value]))
+                    i += length
+                    continue
+                }
+            }
+            let end = min(i + length, utf8.count)
+            out.append(contentsOf: utf8[i ..< end])
+            i = end
+        }
+    }
+
     /// ``appendBytes(spelledBy:to:)`` for a `String`, decoding its UTF-8 directly (the loaders' hot path).
     @discardableResult
     static func appendBytes(spelledBy token: String, to out: inout [UInt8]) -> Bool {

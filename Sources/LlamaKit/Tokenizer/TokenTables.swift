@@ -68,7 +68,7 @@ final class TokenTables: @unchecked Sendable {
         wordMask = wordCapacity - 1
 
         var pairCapacity = 16
-        while pairCapacity < expectedPairs * 2 { pairCapacity <<= 1 }
+        while pairCapacity < expectedPairs + expectedPairs / 2 { pairCapacity <<= 1 } // load factor at most 2/3
         pairSlots = .allocate(capacity: 2 * pairCapacity)
         for slot in 0 ..< pairCapacity {
             (pairSlots + 2 * slot).initialize(to: .max)

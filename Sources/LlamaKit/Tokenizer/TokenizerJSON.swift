@@ -10,6 +10,8 @@ enum TokenizerJSON: Sendable, Equatable {
     case string(String)
     case array([TokenizerJSON])
     case object(TokenizerJSONObject)
+    /// A value left unparsed (see ``parse(_:file:leavingRaw:)``): its bytes in the document.
+    case raw(Range<Int>)
 
     /// The value of `key`, if this is an object that has it.
     subscript(key: String) -> TokenizerJSON? {
@@ -34,6 +36,15 @@ enum TokenizerJSON: Sendable, Equatable {
         var parser = TokenizerJSONParser(bytes: bytes, file: file)
         return try parser.parseDocument()
     }
+
+    /// Parses `bytes`, but leaves the values at `paths` (object keys from the root, such as
+    /// `["model", "vocab"]`) unparsed, as ``raw(_:)`` ranges that only had their extent checked. Callers
+    /// read those big values with a ``TokenizerJSONParser`` of their own, without building a tree.
+    static func parse(_ bytes: [UInt8], file: String, leavingRaw paths: [[String]]) throws(TokenizerError) -> TokenizerJSON {
+        var parser = TokenizerJSONParser(bytes: bytes, file: file)
+        parser.rawPaths = paths
+        return try parser.parseDocument()
+    }
 }
 
 /// A JSON object: keys and values in file order. Lookups are linear, which suits the small objects of
@@ -50,16 +61,23 @@ struct TokenizerJSONObject: Sendable, Equatable {
     var count: Int { keys.count }
 }
 
-private struct TokenizerJSONParser {
+/// A cursor over JSON bytes: the parser of ``TokenizerJSON``, and the pieces (strings as bytes, integers)
+/// that loaders use to read big values without building a tree.
+struct TokenizerJSONParser {
     let bytes: [UInt8]
     let file: String
+    /// The current byte offset.
     var i = 0
     var depth = 0
     var scratch: [UInt8] = []
+    /// Values to leave unparsed, and the object keys leading to the current value.
+    var rawPaths: [[String]] = []
+    private var path: [String] = []
 
-    init(bytes: [UInt8], file: String) {
+    init(bytes: [UInt8], file: String, position: Int = 0) {
         self.bytes = bytes
         self.file = file
+        self.i = position
     }
 
     func fail(_ reason: String) -> TokenizerError {
@@ -119,7 +137,17 @@ private struct TokenizerJSONParser {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
-            let value = try parseValue()
+            let value: TokenizerJSON
+            if !rawPaths.isEmpty, rawPaths.contains(path + [key]) {
+                skipWhitespace()
+                let start = i
+                try skipValue()
+                value = .raw(start ..< i)
+            } else {
+                path.append(key)
+                value = try parseValue()
+                path.removeLast()
+            }
             object.keys.append(key)
             object.values.append(value)
             skipWhitespace()
@@ -138,6 +166,8 @@ private struct TokenizerJSONParser {
         var array: [TokenizerJSON] = []
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(array) }
+        path.append("[]")
+        defer { path.removeLast() }
         while true {
             array.append(try parseValue())
             skipWhitespace()
@@ -182,29 +212,38 @@ private struct TokenizerJSONParser {
 
     /// Parses the string starting at the opening quote at `i`.
     mutating func parseString() throws(TokenizerError) -> String {
-        i += 1
-        let start = i
+        let start = i + 1
+        var k = start
         // Fast path: no escapes.
-        while i < bytes.count {
-            let b = bytes[i]
+        while k < bytes.count {
+            let b = bytes[k]
             if b == UInt8(ascii: "\"") {
-                let s = String(decoding: bytes[start ..< i], as: UTF8.self)
-                i += 1
-                return s
+                i = k + 1
+                return String(decoding: bytes[start ..< k], as: UTF8.self)
             }
             if b == UInt8(ascii: "\\") { break }
-            i += 1
+            k += 1
         }
         scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: bytes[start ..< i])
+        var buffer = scratch
+        try parseStringBytes(into: &buffer)
+        scratch = buffer
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// Parses the string starting at the opening quote at `i`, appending its unescaped UTF-8 to `out`
+    /// (lone surrogate escapes become U+FFFD).
+    mutating func parseStringBytes(into out: inout [UInt8]) throws(TokenizerError) {
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string") }
+        i += 1
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
-                return String(decoding: scratch, as: UTF8.self)
+                return
             }
             if b != UInt8(ascii: "\\") {
-                scratch.append(b)
+                out.append(b)
                 i += 1
                 continue
             }
@@ -213,14 +252,14 @@ private struct TokenizerJSONParser {
             let e = bytes[i]
             i += 1
             switch e {
-            case UInt8(ascii: "\""): scratch.append(0x22)
-            case UInt8(ascii: "\\"): scratch.append(0x5C)
-            case UInt8(ascii: "/"): scratch.append(0x2F)
-            case UInt8(ascii: "b"): scratch.append(0x08)
-            case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(0x0A)
-            case UInt8(ascii: "r"): scratch.append(0x0D)
-            case UInt8(ascii: "t"): scratch.append(0x09)
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try hex4()
                 if code >= 0xD800, code < 0xDC00 {
@@ -242,12 +281,85 @@ private struct TokenizerJSONParser {
                     code = 0xFFFD
                 }
                 let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-                scratch.append(contentsOf: String(scalar).utf8)
+                out.append(contentsOf: String(scalar).utf8)
             default:
                 throw fail("invalid escape")
             }
         }
         throw fail("unterminated string")
+    }
+
+    /// Parses a non-negative integer of at most 15 digits.
+    mutating func parseNonNegativeInt() throws(TokenizerError) -> Int {
+        let start = i
+        var value = 0
+        while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39, i - start < 15 {
+            value = value * 10 + Int(bytes[i] - 0x30)
+            i += 1
+        }
+        guard i > start else { throw fail("expected a non-negative integer") }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")
+            || (bytes[i] >= 0x30 && bytes[i] <= 0x39) {
+            throw fail("expected a non-negative integer")
+        }
+        return value
+    }
+
+    /// Skips whitespace, then requires `byte` and steps over it.
+    mutating func expect(byte: UInt8) throws(TokenizerError) {
+        skipWhitespace()
+        guard i < bytes.count, bytes[i] == byte else {
+            throw fail(i < bytes.count ? "expected '\(Character(Unicode.Scalar(byte)))'" : "unexpected end of file")
+        }
+        i += 1
+    }
+
+    /// Skips whitespace and returns the next byte without consuming it.
+    mutating func peek() throws(TokenizerError) -> UInt8 {
+        skipWhitespace()
+        guard i < bytes.count else { throw fail("unexpected end of file") }
+        return bytes[i]
+    }
+
+    /// Steps over one value, checking only that strings end and brackets balance.
+    mutating func skipValue() throws(TokenizerError) {
+        skipWhitespace()
+        guard i < bytes.count else { throw fail("unexpected end of file") }
+        var open: [UInt8] = []
+        repeat {
+            guard i < bytes.count else { throw fail("unexpected end of file") }
+            let b = bytes[i]
+            switch b {
+            case UInt8(ascii: "\""):
+                i = bytes.withUnsafeBufferPointer { buffer in
+                    var k = i + 1
+                    while k < buffer.count {
+                        let c = buffer[k]
+                        if c == UInt8(ascii: "\"") { break }
+                        k += c == UInt8(ascii: "\\") ? 2 : 1
+                    }
+                    return k
+                }
+                guard i < bytes.count else { throw fail("unterminated string") }
+                i += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                open.append(b == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard open.last == b else { throw fail("unbalanced brackets") }
+                open.removeLast()
+                i += 1
+            default:
+                if open.isEmpty {
+                    // A scalar value: up to the next delimiter.
+                    while i < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09].contains(bytes[i]) {
+                        i += 1
+                    }
+                } else {
+                    i += 1
+                }
+            }
+        } while !open.isEmpty
     }
 
     mutating func hex4() throws(TokenizerError) -> UInt32 {
