@@ -4,6 +4,7 @@
 /// These are the arguments of transformers' `apply_chat_template(messages, tools=…,
 /// add_generation_prompt=…, **kwargs)`.
 public struct ChatTemplateRequest: Sendable, Equatable {
+    /// The conversation so far.
     public var messages: [ChatMessage]
     /// The tools the model may call; `nil` (not an empty list) means none, which templates test with
     /// `tools is not none` or `if tools`.
@@ -14,6 +15,7 @@ public struct ChatTemplateRequest: Sendable, Equatable {
     /// They override the template's special tokens (`bos_token`, …) when they share a name.
     public var variables: JSONObject
 
+    /// A request; by default with no tools and with the generation prompt.
     public init(messages: [ChatMessage], tools: [ChatTool]? = nil, addGenerationPrompt: Bool = true,
                 variables: JSONObject = JSONObject()) {
         self.messages = messages

@@ -29,6 +29,7 @@ public struct JinjaChatTemplate: ChatTemplate {
         self.options = options
     }
 
+    /// Renders `request`, each message in transformers' shape (``ChatMessage/templateValue``).
     public func render(_ request: ChatTemplateRequest) throws(ChatTemplateError) -> String {
         try render(messages: request.messages.map(\.templateValue), tools: request.tools?.map(\.json),
                    addGenerationPrompt: request.addGenerationPrompt, variables: request.variables)

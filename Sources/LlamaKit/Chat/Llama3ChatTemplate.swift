@@ -26,6 +26,7 @@ public struct Llama3ChatTemplate: ChatTemplate {
         case llama3_2
     }
 
+    /// The template reproduced.
     public var version: Version
     /// The text printed first (transformers passes the tokenizer's BOS token).
     public var bosToken: String
@@ -34,6 +35,7 @@ public struct Llama3ChatTemplate: ChatTemplate {
     /// The time zone of that date.
     public var timeZone: TimeZone
 
+    /// A formatter for `version`; `now` and `timeZone` only matter for Llama 3.2's default date.
     public init(version: Version = .llama3_1, bosToken: String = "<|begin_of_text|>",
                 now: @escaping @Sendable () -> Date = { Date() }, timeZone: TimeZone = .current) {
         self.version = version
@@ -44,6 +46,8 @@ public struct Llama3ChatTemplate: ChatTemplate {
 
     static let toolInstructions = "Respond in the format {\"name\": function name, \"parameters\": dictionary of argument name and its value}.Do not use variables.\n\n"
 
+    /// Renders `request` as the official template does; refusals of the template are
+    /// ``ChatTemplateError/raised(_:)`` with its message, type errors ``ChatTemplateError/invalidMessage(_:)``.
     public func render(_ request: ChatTemplateRequest) throws(ChatTemplateError) -> String {
         let variables = request.variables
         // Template variables, with the Jinja template's defaults.

@@ -9,6 +9,7 @@ public struct TokenizerConfigChatTemplates: Sendable, Equatable {
     /// `bos_token`, `eos_token`, `unk_token`, `pad_token` as texts, as transformers passes them.
     public var specialTokens: JSONObject
 
+    /// Templates and special tokens given directly.
     public init(templates: [String: String], specialTokens: JSONObject) {
         self.templates = templates
         self.specialTokens = specialTokens

@@ -12,6 +12,7 @@ public struct ToolCall: Sendable, Hashable {
     /// as a string (OpenAI's APIs carry arguments as JSON text).
     public var arguments: JSONValue
 
+    /// A call of `name` with `arguments` (an empty object by default).
     public init(id: String? = nil, name: String, arguments: JSONValue = .object(JSONObject())) {
         self.id = id
         self.name = name

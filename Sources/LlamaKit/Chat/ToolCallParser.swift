@@ -30,10 +30,13 @@ public enum ToolCallParseResult: Sendable, Equatable {
 /// Anything else is ``ToolCallParseResult/text(_:)``; something that starts like a call but does not
 /// parse (truncated JSON, a call without a name) is ``ToolCallParseResult/malformed(text:reason:)``.
 public struct ToolCallParser: Sendable {
+    /// The control token Llama 3.1 writes before a built-in tool call or code.
     public static let pythonTag = "<|python_tag|>"
 
+    /// A parser; it keeps no state, so one can serve any number of replies.
     public init() {}
 
+    /// Reads `output`, the text of one reply (with or without its end token).
     public func parse(_ output: String) -> ToolCallParseResult {
         var text = output
         for end in ["<|eom_id|>", "<|eot_id|>"] where text.hasSuffix(end) { text.removeLast(end.count) }

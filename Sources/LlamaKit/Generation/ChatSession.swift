@@ -16,7 +16,9 @@
 /// }
 /// ```
 public final class ChatSession: @unchecked Sendable {
+    /// The generation session whose KV cache holds the conversation.
     public let session: Session
+    /// The conversation so far, replies included.
     public private(set) var messages: [ChatMessage]
     /// The tools offered to the model in every turn; `nil` for none.
     public var tools: [ChatTool]?
@@ -27,6 +29,7 @@ public final class ChatSession: @unchecked Sendable {
 
     /// One turn's outcome: the raw generation, what it means, and how the model ended it.
     public struct Reply: Sendable, Equatable {
+        /// The text, tokens, stop reason and timings.
         public var generation: GenerationResult
         /// The reply as text or tool calls (always `.text` when the session has no tools).
         public var output: ToolCallParseResult

@@ -6,6 +6,7 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
     public var offset: Int
     /// 1-based line and column (column in bytes) of ``offset``.
     public var line: Int
+    /// See ``line``.
     public var column: Int
 
     public var description: String { "\(message) at line \(line), column \(column)" }

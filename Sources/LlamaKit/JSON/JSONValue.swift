@@ -72,6 +72,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// An object with the literal's members in order.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements)
     }
@@ -88,7 +89,9 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         }
     }
 
+    /// The number of members.
     public var count: Int { keys.count }
+    /// Whether there are no members.
     public var isEmpty: Bool { keys.isEmpty }
 
     /// The values, in key order.

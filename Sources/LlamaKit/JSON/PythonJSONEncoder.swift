@@ -5,6 +5,7 @@ public struct JSONSeparators: Sendable, Equatable {
     /// Between a key and its value (`": "`).
     public var key: String
 
+    /// Python's `separators=(item, key)`.
     public init(item: String, key: String) {
         self.item = item
         self.key = key

@@ -31,11 +31,14 @@ public struct JinjaError: Error, Equatable, Sendable, CustomStringConvertible {
         case recursionLimit(Int)
     }
 
+    /// What went wrong.
     public var kind: Kind
     /// 1-based line and column in the template source, where known.
     public var line: Int?
+    /// See ``line``.
     public var column: Int?
 
+    /// An error of `kind` at an optional location.
     public init(_ kind: Kind, line: Int? = nil, column: Int? = nil) {
         self.kind = kind
         self.line = line

@@ -16,6 +16,8 @@ public struct JinjaRenderOptions: Sendable {
     /// The time zone `strftime_now` formats in (Python's `datetime.now()` uses local time).
     public var timeZone: TimeZone
 
+    /// The defaults suit chat templates: 16 MiB of output, a million loop iterations, 64 nested macro
+    /// calls, the system clock and time zone.
     public init(maximumOutputBytes: Int = 16 << 20, maximumIterations: Int = 1_000_000, maximumCallDepth: Int = 64,
                 now: @escaping @Sendable () -> Date = { Date() }, timeZone: TimeZone = .current) {
         self.maximumOutputBytes = maximumOutputBytes
