@@ -6,7 +6,7 @@
 #                                  fits the transfer, records CPU-backend reference logits, and packs it all
 #                                  into .gpu/ (git-ignored, < 60 MiB).
 #   Scripts/gpu-check.sh run       there (or here, on PoCL): unpacks .gpu/, finds the OpenCL driver (writes an
-#                                  ICD file for libnvidia-opencl.so.1 when none is registered), lists the devices,
+#                                  ICD file for libnvidia-opencl.so.1 when it finds that library), lists the devices,
 #                                  checks parity with the reference, benchmarks OpenCL and CPU, prints one
 #                                  markdown table (also written to $OUT/gpu-check.md when $OUT is set).
 #
@@ -16,8 +16,9 @@
 #
 # Environment: LLAMAKIT_MODEL (prepare: the source GGUF), CHECK_LAYERS (prepare: N, default 2),
 # GPU_CHECK_BENCH (run: llama-bench arguments, default "-p 512 -n 128 -r 3"), GPU_CHECK_LOADER (run: "native" or
-# "bundled"; default: bundled glibc only when the host's is older than the binaries need), OUT (run: where to
-# copy the table and logs).
+# "bundled"; default: bundled glibc only when the host's is older than the binaries need),
+# GPU_CHECK_OPENCL_LIBRARY (run: the driver's ICD library, instead of searching for libnvidia-opencl.so.1),
+# OUT (run: where to copy the table and logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -131,24 +132,26 @@ run() {
         fi
     }
 
-    # The OpenCL driver: registered ICDs if any, else libnvidia-opencl.so.1 wherever the driver put it.
-    local icd_note="registered ICDs (/etc/OpenCL/vendors)"
-    if ! ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; then
-        local found=""
-        found=$(ldconfig -p 2>/dev/null | awk '/libnvidia-opencl\.so\.1/ {print $NF; exit}')
-        for dir in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib /usr/local/cuda/lib64 /usr/local/cuda/compat; do
-            [ -n "$found" ] && break
-            [ -e "$dir/libnvidia-opencl.so.1" ] && found="$dir/libnvidia-opencl.so.1"
-        done
-        [ -n "$found" ] || found=$(timeout 60 find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libnvidia-opencl.so*' -print 2>/dev/null | head -1 || true)
-        if [ -n "$found" ]; then
-            mkdir -p "$work/icd"
-            echo "$found" > "$work/icd/nvidia.icd"
-            export OCL_ICD_VENDORS="$work/icd"
-            icd_note="wrote $work/icd/nvidia.icd -> $found"
-        else
-            icd_note="no ICD registered and no libnvidia-opencl.so found"
-        fi
+    # The OpenCL driver. NVIDIA's lives in libnvidia-opencl.so.1, which the container runtime mounts without
+    # always registering it (or registers it by bare name, which the bundled loader may not resolve): when the
+    # library is found, a private vendors directory names it by absolute path; else the registered ICDs serve.
+    local icd_note="registered ICDs (/etc/OpenCL/vendors: $(ls /etc/OpenCL/vendors 2>/dev/null | tr '\n' ' '))" found=""
+    found="${GPU_CHECK_OPENCL_LIBRARY:-}"
+    [ -n "$found" ] || found=$(ldconfig -p 2>/dev/null | awk '/libnvidia-opencl\.so\.1/ {print $NF; exit}')
+    for dir in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib /usr/local/cuda/lib64 /usr/local/cuda/compat; do
+        [ -n "$found" ] && break
+        [ -e "$dir/libnvidia-opencl.so.1" ] && found="$dir/libnvidia-opencl.so.1"
+    done
+    if [ -z "$found" ] && ! ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; then
+        found=$(timeout 60 find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libnvidia-opencl.so*' -print 2>/dev/null | head -1 || true)
+    fi
+    if [ -n "$found" ]; then
+        mkdir -p "$work/icd"
+        echo "$found" > "$work/icd/driver.icd"
+        export OCL_ICD_VENDORS="$work/icd"
+        icd_note="wrote $work/icd/driver.icd -> $found"
+    elif ! ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; then
+        icd_note="no ICD registered and no libnvidia-opencl.so found"
     fi
     export LLAMAKIT_OPENCL_CACHE="$work/opencl-cache"
     local threads; threads=$(nproc 2>/dev/null || echo 4)

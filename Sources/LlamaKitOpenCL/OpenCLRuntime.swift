@@ -229,7 +229,10 @@ final class OpenCLRuntime {
                 var value: cl_mem? = buffer
                 status = clSetKernelArg(kernel, i, MemoryLayout<cl_mem?>.size, &value)
             case let .int(value):
-                var v = cl_int(truncatingIfNeeded: value)
+                // Kernels index activations with 32-bit ints; a larger count must not wrap silently.
+                guard var v = cl_int(exactly: value) else {
+                    throw OpenCLError.call(function: "clSetKernelArg(\(name), \(index)): \(value) exceeds 32 bits", code: CL_INVALID_ARG_VALUE)
+                }
                 status = clSetKernelArg(kernel, i, MemoryLayout<cl_int>.size, &v)
             case let .ulong(value):
                 var v = cl_ulong(truncatingIfNeeded: value)
