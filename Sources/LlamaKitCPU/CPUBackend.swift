@@ -146,7 +146,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
                      inverseFrequencies: [Float], layout: RopeLayout) throws {
         let t = try cpu(x, .f32)
         try check(rows: rows, t)
-        guard heads * headDim <= t.columns, inverseFrequencies.count == headDim / 2, headDim % 2 == 0 else {
+        // The kernel indexes rows as packed heads, so the width must be exactly heads × headDim.
+        guard heads * headDim == t.columns, inverseFrequencies.count == headDim / 2, headDim % 2 == 0 else {
             throw BackendError.shapeMismatch("rope of \(heads)x\(headDim) on \(t.columns) columns with \(inverseFrequencies.count) frequencies")
         }
         locked {
@@ -171,7 +172,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
                           heads: Int, kvHeads: Int, headDim: Int, scale: Float) throws {
         let (q, k, v, o) = (try cpu(query, .f32), try cpu(keys, .f32), try cpu(values, .f32), try cpu(out, .f32))
         try check(rows: rows, q, o)
-        guard kvHeads > 0, heads % kvHeads == 0, q.columns >= heads * headDim, o.columns >= heads * headDim,
+        guard kvHeads > 0, heads % kvHeads == 0, q.columns == heads * headDim, o.columns == heads * headDim,
               k.columns == kvHeads * headDim, v.columns == k.columns, firstPosition + rows <= k.rows, k.rows == v.rows
         else {
             throw BackendError.shapeMismatch("attention with \(heads)/\(kvHeads) heads of \(headDim) over a \(k.rows)-row cache at position \(firstPosition)")

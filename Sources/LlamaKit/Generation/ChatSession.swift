@@ -90,21 +90,7 @@ public final class ChatSession: @unchecked Sendable {
 
     /// Streams the reply to a user message; the turn is recorded when the stream finishes.
     public func stream(_ text: String, options: GenerationOptions = GenerationOptions()) -> AsyncThrowingStream<GenerationEvent, Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task.detached {
-                do {
-                    let result = try self.respond(to: text, options: options) { piece in
-                        continuation.yield(.text(piece))
-                        return !Task.isCancelled
-                    }
-                    continuation.yield(.finished(result))
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        generationStream { onText in try self.respond(to: text, options: options, onText: onText) }
     }
 }
 

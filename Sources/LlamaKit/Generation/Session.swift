@@ -100,21 +100,7 @@ public final class Session: @unchecked Sendable {
     /// Streams a continuation of `prompt` as an `AsyncSequence` of text pieces followed by one
     /// ``GenerationEvent/finished(_:)``. Cancelling the consuming task stops generation.
     public func stream(prompt: [Int32], options: GenerationOptions = GenerationOptions()) -> AsyncThrowingStream<GenerationEvent, Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task.detached {
-                do {
-                    let result = try self.generate(prompt: prompt, options: options) { piece in
-                        continuation.yield(.text(piece))
-                        return !Task.isCancelled
-                    }
-                    continuation.yield(.finished(result))
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        generationStream { onText in try self.generate(prompt: prompt, options: options, onText: onText) }
     }
 
     /// Logits for `tokens` evaluated after what the cache holds (used by tests and scoring).
