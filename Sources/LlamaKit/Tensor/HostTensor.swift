@@ -27,15 +27,38 @@ public struct HostTensor: @unchecked Sendable {
     public var rowBytes: Int { bytes.count / max(rows, 1) }
 }
 
-/// Owns a heap allocation that a ``HostTensor`` points into (tensors built in memory, e.g. in tests).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Owns zero-filled memory that a ``HostTensor`` or a CPU tensor points into (tensors built in memory,
+/// activations, KV caches).
+///
+/// Large allocations come straight from the kernel as anonymous mappings: their pages are zero and become
+/// resident only when first written, so a KV cache sized for a long context costs memory only for the
+/// positions actually used.
 public final class HostAllocation: @unchecked Sendable {
     public let pointer: UnsafeMutableRawPointer
     public let count: Int
+    private let mapped: Bool
+
+    /// Allocations at least this large are mapped rather than taken from the heap.
+    private static let mapThreshold = 64 << 10
 
     public init(count: Int, alignment: Int = 64) {
         self.count = count
-        self.pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: alignment)
-        self.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+        let size = max(count, 1)
+        if size >= Self.mapThreshold, alignment <= 4096,
+           let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), base != MAP_FAILED {
+            self.pointer = base
+            self.mapped = true
+        } else {
+            self.pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: alignment)
+            self.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+            self.mapped = false
+        }
     }
 
     /// Copies `values` into a new allocation.
@@ -46,5 +69,11 @@ public final class HostAllocation: @unchecked Sendable {
 
     public var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: pointer, count: count) }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        if mapped {
+            munmap(pointer, max(count, 1))
+        } else {
+            pointer.deallocate()
+        }
+    }
 }
