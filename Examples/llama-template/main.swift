@@ -133,9 +133,10 @@ struct TemplateSource {
         }
         var source: TemplateSource
         if isDirectory.boolValue {
-            // A model folder. Its tokenizer.json / tokenizer.model need the folder tokenizer loader, which
-            // lives on another branch; until it is merged, folders render text without ids.
-            source = TemplateSource(templates: try TokenizerConfigChatTemplates.load(folder: path), tokenizer: nil)
+            // A model folder: its templates from tokenizer_config.json, its tokenizer from tokenizer.json
+            // (or tokenizer.model) when present, for the ids.
+            source = TemplateSource(templates: try TokenizerConfigChatTemplates.load(folder: path),
+                                    tokenizer: try? loadTokenizer(path: path))
         } else if path.hasSuffix(".json") {
             let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
             source = TemplateSource(templates: try TokenizerConfigChatTemplates(config: try JSONValue(parsing: text)), tokenizer: nil)
