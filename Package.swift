@@ -92,6 +92,6 @@ let package = Package(
         .target(name: "LlamaKitTestSupport", dependencies: ["LlamaKit"], path: "Tests/LlamaKitTestSupport"),
         .testTarget(name: "LlamaKitTests", dependencies: ["LlamaKit", "LlamaKitTestSupport"]),
         .testTarget(name: "LlamaKitCPUTests", dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitTestSupport"]),
-        .testTarget(name: "LlamaKitOpenCLTests", dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitOpenCL", "LlamaKitBackends"]),
+        .testTarget(name: "LlamaKitOpenCLTests", dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitOpenCL", "LlamaKitBackends", "LlamaKitTestSupport"]),
     ]
 )

@@ -1,31 +1,16 @@
 import Foundation
 import LlamaKit
 import LlamaKitCPU
+import LlamaKitTestSupport
 import Testing
 
 /// Logits and greedy continuations of SmolLM2-135M-Instruct (Q4_1) against transformers (float32, the
 /// GGUF dequantized by gguf-py), recorded by Tests/Fixtures/make_reference.py.
 @Suite("SmolLM2 parity with transformers")
 struct ModelParityTests {
-    struct LogitsCase {
-        let name: String
-        let ids: [Int32]
-        let positions: [Int]
-        let filePrefix: String
-        let rowOffset: Int
-    }
+    typealias LogitsCase = Fixtures.LogitsCase
 
-    static func logitsCases() throws -> [LogitsCase] {
-        let root = try #require(try TestSupport.json("smollm2/cases.json") as? [String: Any])
-        let cases = try #require(root["cases"] as? [[String: Any]])
-        return try cases.map { c in
-            LogitsCase(name: try #require(c["name"] as? String),
-                       ids: try #require(c["ids"] as? [Int]).map(Int32.init),
-                       positions: try #require(c["positions"] as? [Int]),
-                       filePrefix: try #require(c["file_prefix"] as? String),
-                       rowOffset: try #require(c["row_offset"] as? Int))
-        }
-    }
+    static func logitsCases() throws -> [LogitsCase] { try Fixtures.logitsCases() }
 
     @Test("logits within 1e-3 of transformers at every recorded position, argmax identical")
     func logitsMatchReference() throws {

@@ -1,22 +1,14 @@
 import Foundation
 import LlamaKit
 import LlamaKitCPU
+import LlamaKitTestSupport
 
 /// Paths and shared state for the end-to-end tests.
 enum TestSupport {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures")
-
-    /// The default model; a missing file fails the tests with instructions (it is never silently skipped).
-    static var modelPath: String {
-        ProcessInfo.processInfo.environment["LLAMAKIT_MODEL"]
-            ?? packageRoot.appendingPathComponent(".models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    }
-
-    struct MissingModel: Error, CustomStringConvertible {
-        let path: String
-        var description: String { "Model file not found at \(path). Run `make fetch` (or `make test`) first." }
-    }
+    static let packageRoot = Fixtures.packageRoot
+    static let fixtures = Fixtures.directory
+    static var modelPath: String { Fixtures.modelPath }
+    typealias MissingModel = Fixtures.MissingFile
 
     /// One model shared by all tests (loading maps the file; sessions are independent).
     static let shared: Result<LanguageModel, Error> = Result {
@@ -26,11 +18,7 @@ enum TestSupport {
 
     static func model() throws -> LanguageModel { try shared.get() }
 
-    static func json(_ relativePath: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent(relativePath)))
-    }
+    static func json(_ relativePath: String) throws -> Any { try Fixtures.json(relativePath) }
 
-    static func npy(_ relativePath: String) throws -> NumPyFile.Array {
-        try NumPyFile.read(path: fixtures.appendingPathComponent(relativePath).path)
-    }
+    static func npy(_ relativePath: String) throws -> NumPyFile.Array { try Fixtures.npy(relativePath) }
 }

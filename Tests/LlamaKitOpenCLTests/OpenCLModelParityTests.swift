@@ -1,6 +1,7 @@
 import Foundation
 import LlamaKit
 import LlamaKitOpenCL
+import LlamaKitTestSupport
 import Testing
 
 /// SmolLM2-135M-Instruct (Q4_1) on the OpenCL backend against the transformers reference
@@ -10,25 +11,9 @@ import Testing
 /// one device queue, and running them one after another keeps PoCL's two threads on one model at a time.
 @Suite("SmolLM2 on OpenCL against transformers", .serialized)
 struct OpenCLModelParityTests {
-    struct LogitsCase {
-        let name: String
-        let ids: [Int32]
-        let positions: [Int]
-        let filePrefix: String
-        let rowOffset: Int
-    }
+    typealias LogitsCase = Fixtures.LogitsCase
 
-    static func logitsCases() throws -> [LogitsCase] {
-        let root = try #require(try OpenCLTestSupport.json("smollm2/cases.json") as? [String: Any])
-        let cases = try #require(root["cases"] as? [[String: Any]])
-        return try cases.map { c in
-            LogitsCase(name: try #require(c["name"] as? String),
-                       ids: try #require(c["ids"] as? [Int]).map(Int32.init),
-                       positions: try #require(c["positions"] as? [Int]),
-                       filePrefix: try #require(c["file_prefix"] as? String),
-                       rowOffset: try #require(c["row_offset"] as? Int))
-        }
-    }
+    static func logitsCases() throws -> [LogitsCase] { try Fixtures.logitsCases() }
 
     @Test("logits within 1e-2 of transformers at every recorded position (≈1e-4 expected), argmax identical")
     func logitsMatchReference() throws {

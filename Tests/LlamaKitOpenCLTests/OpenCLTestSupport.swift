@@ -2,24 +2,17 @@ import Foundation
 import LlamaKit
 import LlamaKitCPU
 import LlamaKitOpenCL
+import LlamaKitTestSupport
 
 /// Paths, the shared OpenCL backend and the shared models of the OpenCL tests.
 ///
 /// Without an OpenCL platform every test fails with the loader's message: these tests must run (PoCL in CI),
 /// never skip.
 enum OpenCLTestSupport {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures")
-
-    static var modelPath: String {
-        ProcessInfo.processInfo.environment["LLAMAKIT_MODEL"]
-            ?? packageRoot.appendingPathComponent(".models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    }
-
-    struct MissingModel: Error, CustomStringConvertible {
-        let path: String
-        var description: String { "Model file not found at \(path). Run `make fetch` (or `make test`) first." }
-    }
+    static let packageRoot = Fixtures.packageRoot
+    static let fixtures = Fixtures.directory
+    static var modelPath: String { Fixtures.modelPath }
+    typealias MissingModel = Fixtures.MissingFile
 
     /// The device the tests use: `$LLAMAKIT_OPENCL_DEVICE`, else the backend's default choice.
     static var deviceIndex: Int? {
@@ -41,13 +34,9 @@ enum OpenCLTestSupport {
 
     static func model() throws -> LanguageModel { try sharedModel.get() }
 
-    static func json(_ relativePath: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent(relativePath)))
-    }
+    static func json(_ relativePath: String) throws -> Any { try Fixtures.json(relativePath) }
 
-    static func npy(_ relativePath: String) throws -> NumPyFile.Array {
-        try NumPyFile.read(path: fixtures.appendingPathComponent(relativePath).path)
-    }
+    static func npy(_ relativePath: String) throws -> NumPyFile.Array { try Fixtures.npy(relativePath) }
 
     /// Deterministic values in [-scale, scale) (xorshift), so failures reproduce.
     static func randomFloats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
