@@ -22,38 +22,34 @@ import Testing
     }
 
     @Test func tiktokenLoaderMatchesTiktoken() throws {
-        let tokenizer = try Llama3Files.tiktoken()
-        let golden = try Llama3Golden.load()
-        var identical = 0
-        for testCase in golden.cases {
-            var same = true
-            for special in [false, true] {
-                let ids = tokenizer.encode(testCase.text, addBOS: false, parseSpecial: special)
-                #expect(ids == testCase.tiktokenIDs(special: special), "special \(special), [\(testCase.category)] \(label(testCase.text))")
-                same = same && ids == testCase.tiktokenIDs(special: special)
-            }
-            if same { identical += 1 }
-        }
-        print("tokenizer.model vs tiktoken: \(identical) of \(golden.cases.count) cases identical in both modes")
-        #expect(identical == golden.cases.count)
+        let identical = try expectIdentical(try Llama3Files.tiktoken(), reference: "tiktoken") { $0.tiktokenIDs(special: $1) }
+        print("tokenizer.model vs tiktoken: \(identical.count) of \(identical.total) cases identical in both modes")
     }
 
     @Test func huggingFaceLoaderMatchesTokenizers() throws {
         let tokenizer = try Llama3Files.huggingFace()
         #expect(tokenizer.ignoresMerges == false, "the 3.2-Vision tokenizer.json says ignore_merges: false")
+        let identical = try expectIdentical(tokenizer, reference: "tokenizers") { $0.hfIDs(special: $1) }
+        print("tokenizer.json vs tokenizers: \(identical.count) of \(identical.total) cases identical in both modes")
+    }
+
+    /// Encodes every golden case with and without special-token parsing, expects `expected`'s ids for each,
+    /// and expects every case to be identical in both modes.
+    private func expectIdentical(_ tokenizer: ByteLevelBPETokenizer, reference: String,
+                                 expected: (Llama3Golden.Case, Bool) -> [Int32]) throws -> (count: Int, total: Int) {
         let golden = try Llama3Golden.load()
         var identical = 0
         for testCase in golden.cases {
             var same = true
             for special in [false, true] {
                 let ids = tokenizer.encode(testCase.text, addBOS: false, parseSpecial: special)
-                #expect(ids == testCase.hfIDs(special: special), "special \(special), [\(testCase.category)] \(label(testCase.text))")
-                same = same && ids == testCase.hfIDs(special: special)
+                #expect(ids == expected(testCase, special), "\(reference), special \(special), [\(testCase.category)] \(label(testCase.text))")
+                same = same && ids == expected(testCase, special)
             }
             if same { identical += 1 }
         }
-        print("tokenizer.json vs tokenizers: \(identical) of \(golden.cases.count) cases identical in both modes")
         #expect(identical == golden.cases.count)
+        return (identical, golden.cases.count)
     }
 
     /// The same vocabulary through the GGUF loader (`tokenizer.ggml.pre = "llama-bpe"`, which ignores merges
