@@ -6,26 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-/// Rounds x (k floats, k a multiple of 32) to int8 blocks: q = round(x / d), d = max|x| / 127 per block;
-/// also stores d and d * sum(q) per block (the latter serves the Q4_1 minimum and Q4_0 offset terms).
-void lk_quantize_activations_q8(const float *x, int64_t k, int8_t *q, float *d, float *s) {
-    for (int64_t b = 0; b < k / 32; b++) {
-        const float *xb = x + 32 * b;
-        float amax = 0.0f;
-        for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(xb[j]));
-        const float scale = amax / 127.0f;
-        const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-        int sum = 0;
-        for (int j = 0; j < 32; j++) {
-            const int v = (int)lrintf(xb[j] * inverse);
-            q[32 * b + j] = (int8_t)v;
-            sum += v;
-        }
-        d[b] = scale;
-        s[b] = scale * (float)sum;
-    }
-}
-
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define AVX2 __attribute__((target("avx2,fma,f16c")))

@@ -1,18 +1,23 @@
-// A small persistent thread pool. Workers spin for a short while after each job (decode issues hundreds of
-// small ops per token, and waking a sleeping thread costs more than the op), then sleep on a condition.
+// A small persistent thread pool. Decode issues a few hundred small ops per token (each 5-50 µs on a
+// small model), and waking a sleeping thread through the kernel costs about as much as one op, so workers
+// stay hot: after each job they spin on the job counter for about a millisecond (long enough to bridge every
+// gap inside a token and between tokens), and only then sleep on a condition variable. The caller wakes
+// sleepers only when there are any, so a hot pool starts a job with one atomic increment.
 #include "llamakit_kernels.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sched.h>
+#include <time.h>
 
 struct lk_pool {
-    int n;                     // threads including the caller
+    int n;                                    // threads including the caller
     pthread_t *threads;
     pthread_mutex_t mutex;
     pthread_cond_t wake;
-    atomic_uint generation;    // bumped once per job
-    atomic_int pending;        // workers still running the current job
+    _Alignas(64) atomic_uint generation;      // bumped once per job
+    _Alignas(64) atomic_int pending;          // workers still running the current job
+    _Alignas(64) atomic_int sleepers;         // workers waiting on `wake`
     atomic_int stop;
     lk_task_fn fn;
     void *ctx;
@@ -20,9 +25,38 @@ struct lk_pool {
 
 typedef struct { lk_pool *pool; int ith; } worker_arg;
 
-// About 50-100 µs of spinning: long enough to bridge the gap between the ops of one token, short enough
-// not to steal a core from other processes (or the other threads of this one) when the machine is busy.
-enum { SPIN_ITERATIONS = 2000 };
+// How long a worker spins for the next job before it sleeps, and how long the caller spins for the workers
+// to finish before it starts yielding its core (a worker may have been descheduled).
+enum { SPIN_NANOSECONDS = 1000000, WAIT_SPIN_NANOSECONDS = 2000000, CHECK_CLOCK_EVERY = 64 };
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static int64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+// Spins until the job counter moves past `seen` or the pool stops, for at most `budget` nanoseconds.
+static unsigned spin_for_job(lk_pool *pool, unsigned seen, int64_t budget) {
+    int64_t deadline = 0;
+    for (unsigned i = 0;; i++) {
+        const unsigned now = atomic_load_explicit(&pool->generation, memory_order_acquire);
+        if (now != seen || atomic_load_explicit(&pool->stop, memory_order_relaxed)) return now;
+        if (i % CHECK_CLOCK_EVERY == 0) {
+            const int64_t t = now_ns();
+            if (deadline == 0) deadline = t + budget;
+            else if (t > deadline) return now;
+        }
+        cpu_relax();
+    }
+}
 
 static void *worker_main(void *p) {
     worker_arg arg = *(worker_arg *)p;
@@ -32,20 +66,16 @@ static void *worker_main(void *p) {
     // job posted before this thread got to run, which would then be missed forever (and the caller would wait).
     unsigned seen = 0;
     for (;;) {
-        unsigned now = seen;
-        for (int i = 0; i < SPIN_ITERATIONS; i++) {
-            now = atomic_load_explicit(&pool->generation, memory_order_acquire);
-            if (now != seen || atomic_load_explicit(&pool->stop, memory_order_relaxed)) break;
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        }
+        unsigned now = spin_for_job(pool, seen, SPIN_NANOSECONDS);
         if (now == seen && !atomic_load_explicit(&pool->stop, memory_order_relaxed)) {
             pthread_mutex_lock(&pool->mutex);
-            while ((now = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen &&
-                   !atomic_load_explicit(&pool->stop, memory_order_relaxed)) {
+            // Announce the sleep before the last look at the counter (both sequentially consistent): either the
+            // caller sees a sleeper and broadcasts under the mutex, or this thread sees the new job.
+            atomic_fetch_add(&pool->sleepers, 1);
+            while ((now = atomic_load(&pool->generation)) == seen && !atomic_load(&pool->stop)) {
                 pthread_cond_wait(&pool->wake, &pool->mutex);
             }
+            atomic_fetch_sub(&pool->sleepers, 1);
             pthread_mutex_unlock(&pool->mutex);
         }
         if (atomic_load_explicit(&pool->stop, memory_order_relaxed)) return NULL;
@@ -65,6 +95,7 @@ lk_pool *lk_pool_create(int n_threads) {
     pthread_cond_init(&pool->wake, NULL);
     atomic_init(&pool->generation, 0);
     atomic_init(&pool->pending, 0);
+    atomic_init(&pool->sleepers, 0);
     atomic_init(&pool->stop, 0);
     pool->threads = calloc((size_t)n_threads, sizeof(pthread_t));
     if (!pool->threads) { free(pool); return NULL; }
@@ -97,20 +128,23 @@ void lk_pool_run(lk_pool *pool, lk_task_fn fn, void *ctx) {
     if (!pool || pool->n == 1) { fn(ctx, 0, 1); return; }
     pool->fn = fn;
     pool->ctx = ctx;
-    atomic_store_explicit(&pool->pending, pool->n - 1, memory_order_release);
-    pthread_mutex_lock(&pool->mutex);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_acq_rel);
-    pthread_cond_broadcast(&pool->wake);
-    pthread_mutex_unlock(&pool->mutex);
+    atomic_store_explicit(&pool->pending, pool->n - 1, memory_order_relaxed);
+    atomic_fetch_add(&pool->generation, 1);  // sequentially consistent: pairs with the sleepers' announcement
+    if (atomic_load(&pool->sleepers) > 0) {
+        pthread_mutex_lock(&pool->mutex);
+        pthread_cond_broadcast(&pool->wake);
+        pthread_mutex_unlock(&pool->mutex);
+    }
     fn(ctx, 0, pool->n);
-    // Wait for the workers; yield after a short spin so a descheduled worker can get the core back.
-    for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {
-        if (spins < SPIN_ITERATIONS) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        } else {
-            sched_yield();
+    // Wait for the workers: spin first, then yield so a descheduled worker can get the core back.
+    int64_t deadline = 0;
+    for (unsigned i = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; i++) {
+        if (deadline >= 0 && i % CHECK_CLOCK_EVERY == 0) {
+            const int64_t t = now_ns();
+            if (deadline == 0) deadline = t + WAIT_SPIN_NANOSECONDS;
+            else if (t > deadline) deadline = -1;
         }
+        if (deadline >= 0) cpu_relax();
+        else sched_yield();
     }
 }

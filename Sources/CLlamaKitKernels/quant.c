@@ -3,6 +3,8 @@
 // The block expanders are written once as plain C and instantiated twice: a portable build and an
 // AVX2+FMA build chosen at run time (clang vectorises them; `fp reassociate` lets it vectorise the sums).
 #include "llamakit_kernels.h"
+#include "kernels_internal.h"
+#include <pthread.h>
 #include <string.h>
 
 #if defined(__clang__)
@@ -218,19 +220,6 @@ LK_DEFINE_ROW_KERNELS(generic, )
 LK_DEFINE_ROW_KERNELS(avx2, __attribute__((target("avx2,fma,f16c"))))
 #endif
 
-int lk_cpu_has_avx2_fma(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
-    }
-    return cached;
-#else
-    return 0;
-#endif
-}
-
 void lk_dequantize_row(int type, const void *src, float *dst, int64_t k) {
 #if defined(__x86_64__)
     if (lk_cpu_has_avx2_fma()) { dequantize_row_avx2(type, src, dst, k); return; }
@@ -246,10 +235,9 @@ float lk_dot_f16_avx2(const uint8_t *w, const float *x, int64_t k);
 float lk_dot_bf16_avx2(const uint8_t *w, const float *x, int64_t k);
 #endif
 
-float lk_dot_row(int type, const void *w, const float *x, int64_t k);
-float lk_dot_row(int type, const void *w, const float *x, int64_t k) {
+float lk_dot_row(int isa, int type, const void *w, const float *x, int64_t k) {
 #if defined(__x86_64__)
-    if (lk_cpu_has_avx2_fma()) {
+    if (isa >= LK_ISA_AVX2) {
         switch (type) {
         case LK_TYPE_Q4_1: return lk_dot_q4_1_avx2(w, x, k);
         case LK_TYPE_Q4_0: return lk_dot_q4_0_avx2(w, x, k);
@@ -263,10 +251,21 @@ float lk_dot_row(int type, const void *w, const float *x, int64_t k) {
     return dot_row_generic(type, w, x, k);
 }
 
-float lk_dot_f32(const float *a, const float *b, int64_t n);
-float lk_dot_f32(const float *a, const float *b, int64_t n) {
+float lk_dot_f32(int isa, const float *a, const float *b, int64_t n) {
 #if defined(__x86_64__)
-    if (lk_cpu_has_avx2_fma()) return dot_f32_avx2(a, b, n);
+    if (isa >= LK_ISA_AVX2) return dot_f32_avx2(a, b, n);
 #endif
     return dot_f32_generic(a, b, n);
+}
+
+// --- fp16 table ------------------------------------------------------------------------------------
+
+static float fp16_table[65536];
+static pthread_once_t fp16_table_once = PTHREAD_ONCE_INIT;
+static void fill_fp16_table(void) {
+    for (uint32_t h = 0; h < 65536; h++) fp16_table[h] = fp16_to_fp32((uint16_t)h);
+}
+const float *lk_fp16_table(void) {
+    pthread_once(&fp16_table_once, fill_fp16_table);
+    return fp16_table;
 }

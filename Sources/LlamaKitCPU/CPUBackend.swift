@@ -18,6 +18,25 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         case int8
     }
 
+    /// The x86-64 kernel levels (each includes the ones before it). Other CPUs, arm64 included, run the
+    /// portable C kernels. Every level computes the same exact float32 results up to summation order.
+    public enum InstructionSet: Int, Sendable, CaseIterable, Comparable, CustomStringConvertible {
+        case portable = 0
+        /// AVX2, FMA and F16C.
+        case avx2 = 1
+        /// AVX-512 F, BW, VL and DQ.
+        case avx512 = 2
+        /// AVX-512 with VNNI (8-bit dot products, used by the int8-activation path).
+        case avx512VNNI = 3
+
+        /// The best level the running CPU offers.
+        public static var detected: InstructionSet { InstructionSet(rawValue: Int(lk_cpu_isa())) ?? .portable }
+
+        public static func < (a: InstructionSet, b: InstructionSet) -> Bool { a.rawValue < b.rawValue }
+
+        public var description: String { String(cString: lk_isa_name(Int32(rawValue))) }
+    }
+
     public let name = "cpu"
     /// Worker threads (including the calling thread).
     public let threads: Int
@@ -25,21 +44,28 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public var blasMinimumRows: Int
     /// Activation precision of decode (single-row) matmuls; prompt batches always use float32.
     public let activationPrecision: ActivationPrecision
+    /// The kernel level in use: the one asked for, lowered to what the CPU offers.
+    public let instructionSet: InstructionSet
 
     /// `nil` only if the pool could not be created; the kernels then run on the calling thread.
     private let pool: OpaquePointer?
     private let lock = NSLock()
-    private var tile: HostAllocation?
 
     /// Creates a CPU backend with `threads` threads (default: all active processors).
-    public init(threads: Int? = nil, blasMinimumRows: Int = 16, activationPrecision: ActivationPrecision = .float32) {
+    ///
+    /// `instructionSet` caps the kernel level (default: the best the CPU offers); tests use it to run the
+    /// AVX2 and portable kernels on machines that have more.
+    public init(threads: Int? = nil, blasMinimumRows: Int = 16, activationPrecision: ActivationPrecision = .float32,
+                instructionSet: InstructionSet? = nil) {
         self.activationPrecision = activationPrecision
+        self.instructionSet = min(instructionSet ?? .detected, .detected)
         let requested = min(max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount), 512)
         self.pool = lk_pool_create(Int32(requested))
         // The pool may start fewer threads than asked if the system refuses more.
         self.threads = Int(lk_pool_threads(pool))
         self.blasMinimumRows = blasMinimumRows
-        openblas_set_num_threads(Int32(self.threads))
+        // The pool supplies the parallelism; OpenBLAS runs inside each pool thread.
+        openblas_set_num_threads(1)
     }
 
     deinit { if let pool { lk_pool_destroy(pool) } }
@@ -124,22 +150,48 @@ public final class CPUBackend: Backend, @unchecked Sendable {
 
     public func matmul(_ x: any BackendTensor, weight: any BackendTensor, into out: any BackendTensor, rows: Int) throws {
         let (a, w, o) = (try cpu(x, .f32), try cpu(weight), try cpu(out, .f32))
-        try check(rows: rows, a, o)
-        guard a.columns == w.columns, o.columns >= w.rows else {
-            throw BackendError.shapeMismatch("matmul of x[\(rows)x\(a.columns)] with W[\(w.rows)x\(w.columns)] into \(o.columns) columns")
-        }
-        locked {
-            if rows >= blasMinimumRows {
-                blasMatmul(a, w, o, rows: rows)
-            } else if rows == 1, activationPrecision == .int8,
-                      lk_matvec_q8(pool, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
-                                   a.floats, Int64(a.columns), o.floats) != 0 {
-                // Done on the approximate path.
+        try checkMatmul(a, w, o, rows: rows)
+        try locked {
+            if rows == 1 {
+                try decode(a, [(w, o)], gated: false)
+            } else if rows >= blasMinimumRows {
+                try blasMatmul(a, w, o, rows: rows)
             } else {
-                lk_matmul(pool, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
-                          a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns))
+                _ = lk_matmul(pool, isa, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
+                              a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns))
             }
         }
+    }
+
+    /// Decode runs the projections as one pool job; batches run them one after another.
+    public func matmul(_ x: any BackendTensor, weights: [any BackendTensor], into outputs: [any BackendTensor], rows: Int) throws {
+        guard rows == 1, (1 ... 4).contains(weights.count), weights.count == outputs.count else {
+            guard weights.count == outputs.count else {
+                throw BackendError.shapeMismatch("\(weights.count) weights for \(outputs.count) outputs")
+            }
+            for (weight, output) in zip(weights, outputs) { try matmul(x, weight: weight, into: output, rows: rows) }
+            return
+        }
+        let a = try cpu(x, .f32)
+        let pairs = try zip(weights, outputs).map { (try cpu($0.0), try cpu($0.1, .f32)) }
+        for (w, o) in pairs { try checkMatmul(a, w, o, rows: rows) }
+        try locked { try decode(a, pairs, gated: false) }
+    }
+
+    /// Decode computes gate and up rows together and applies SwiGLU as it goes, in one pool job.
+    public func gatedMatmul(_ x: any BackendTensor, gate: any BackendTensor, up: any BackendTensor,
+                            into out: any BackendTensor, scratch: any BackendTensor, rows: Int) throws {
+        let (a, g, u, o, t) = (try cpu(x, .f32), try cpu(gate), try cpu(up), try cpu(out, .f32), try cpu(scratch, .f32))
+        try checkMatmul(a, g, o, rows: rows)
+        try checkMatmul(a, u, t, rows: rows)
+        guard g.rows == u.rows else { throw BackendError.shapeMismatch("gate has \(g.rows) rows, up \(u.rows)") }
+        guard rows == 1 else {
+            try matmul(x, weight: gate, into: out, rows: rows)
+            try matmul(x, weight: up, into: scratch, rows: rows)
+            try swiglu(gate: out, up: scratch, into: out, rows: rows)
+            return
+        }
+        try locked { try decode(a, [(g, o), (u, t)], gated: true) }
     }
 
     public func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, firstPosition: Int,
@@ -177,10 +229,14 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         else {
             throw BackendError.shapeMismatch("attention with \(heads)/\(kvHeads) heads of \(headDim) over a \(k.rows)-row cache at position \(firstPosition)")
         }
-        locked {
-            lk_attention(pool, q.floats, k.floats, v.floats, o.floats, Int64(rows), Int64(firstPosition),
+        guard heads / kvHeads <= 64 else {
+            throw BackendError.shapeMismatch("attention groups of \(heads / kvHeads) query heads per KV head (at most 64)")
+        }
+        let done = locked {
+            lk_attention(pool, isa, q.floats, k.floats, v.floats, o.floats, Int64(rows), Int64(firstPosition),
                          Int64(heads), Int64(kvHeads), Int64(headDim), scale)
         }
+        if done == 0 { throw BackendError.outOfMemory(bytes: (firstPosition + rows) * heads * 4 * threads, backend: name) }
     }
 
     public func swiglu(gate: any BackendTensor, up: any BackendTensor, into out: any BackendTensor, rows: Int) throws {
@@ -199,34 +255,32 @@ public final class CPUBackend: Backend, @unchecked Sendable {
 
     // MARK: Helpers
 
-    /// Prefill: expand tiles of weight rows to float32 and multiply them with OpenBLAS.
-    private func blasMatmul(_ a: CPUTensor, _ w: CPUTensor, _ o: CPUTensor, rows: Int) {
-        let k = a.columns
-        if w.type == .f32 {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(w.rows), Int32(k), 1,
-                        a.floats, Int32(k), w.pointer.assumingMemoryBound(to: Float.self), Int32(k), 0,
-                        o.floats, Int32(o.columns))
-            return
+    private var isa: Int32 { Int32(instructionSet.rawValue) }
+
+    /// Prefill: each pool thread expands tiles of its weight rows to float32 and multiplies them with a
+    /// single-threaded OpenBLAS sgemm (one set of threads: OpenBLAS's own would compete with the pool's).
+    private func blasMatmul(_ a: CPUTensor, _ w: CPUTensor, _ o: CPUTensor, rows: Int) throws {
+        let done = lk_matmul_blas(pool, singleThreadedSgemm, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
+                                  a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns))
+        if done == 0 { throw BackendError.outOfMemory(bytes: threads * (1 << 20), backend: name) }
+    }
+
+    /// One decode job: `x` (one row) times each weight into its output, on the pool.
+    private func decode(_ x: CPUTensor, _ projections: [(CPUTensor, CPUTensor)], gated: Bool) throws {
+        let list = projections.map { w, o in
+            lk_projection(type: Int32(w.type.rawValue), w: w.pointer, row_bytes: w.rowBytes, rows: Int64(w.rows), y: o.floats)
         }
-        // A 1 MiB tile of float32 weights fits this kind of core's L2 while sgemm reuses it for every
-        // activation row, and keeps the scratch small next to a small model's mapped weights.
-        let tileRows = max(16, min(w.rows, (1 << 18) / max(k, 1)))
-        let needed = tileRows * k * 4
-        let scratch: HostAllocation
-        if let existing = tile, existing.count >= needed {
-            scratch = existing
-        } else {
-            scratch = HostAllocation(count: needed)
-            tile = scratch
+        let done = list.withUnsafeBufferPointer {
+            lk_matvec(pool, isa, $0.baseAddress, Int32($0.count), x.floats, Int64(x.columns), gated ? 1 : 0,
+                      activationPrecision == .int8 ? 1 : 0)
         }
-        let buffer = scratch.pointer.assumingMemoryBound(to: Float.self)
-        var row0 = 0
-        while row0 < w.rows {
-            let row1 = min(w.rows, row0 + tileRows)
-            lk_dequantize_rows(pool, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(row0), Int64(row1), Int64(k), buffer)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(row1 - row0), Int32(k), 1,
-                        a.floats, Int32(k), buffer, Int32(k), 0, o.floats + row0, Int32(o.columns))
-            row0 = row1
+        if done == 0 { throw BackendError.outOfMemory(bytes: x.columns * 4, backend: name) }
+    }
+
+    private func checkMatmul(_ a: CPUTensor, _ w: CPUTensor, _ o: CPUTensor, rows: Int) throws {
+        try check(rows: rows, a, o)
+        guard a.columns == w.columns, o.columns >= w.rows else {
+            throw BackendError.shapeMismatch("matmul of x[\(rows)x\(a.columns)] with W[\(w.rows)x\(w.columns)] into \(o.columns) columns")
         }
     }
 
@@ -257,4 +311,9 @@ public final class CPUBackend: Backend, @unchecked Sendable {
             throw BackendError.shapeMismatch("op on \(rows) rows of a tensor with \(t.rows) rows")
         }
     }
+}
+
+/// `c = a · bᵀ` through OpenBLAS, called from inside the pool's threads.
+private let singleThreadedSgemm: lk_sgemm_fn = { m, n, k, a, lda, b, ldb, c, ldc in
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
 }

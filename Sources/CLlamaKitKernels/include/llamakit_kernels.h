@@ -17,6 +17,19 @@ enum {
     LK_TYPE_Q8_0 = 8, LK_TYPE_Q4_K = 12, LK_TYPE_Q6_K = 14, LK_TYPE_BF16 = 30,
 };
 
+/// Instruction-set levels of the x86-64 kernels (each includes the ones below it). Every op takes the level
+/// to use; levels above what the CPU offers are lowered to it, so callers may ask for any.
+enum {
+    LK_ISA_PORTABLE = 0,     // plain C (any CPU, arm64 included)
+    LK_ISA_AVX2 = 1,         // AVX2 + FMA + F16C
+    LK_ISA_AVX512 = 2,       // AVX-512 F/BW/VL/DQ
+    LK_ISA_AVX512_VNNI = 3,  // plus VNNI (8-bit dot products)
+};
+/// The best level the running CPU offers.
+int lk_cpu_isa(void);
+/// A short name for a level ("portable", "avx2", "avx512", "avx512-vnni").
+const char *lk_isa_name(int isa);
+
 /// A persistent pool of worker threads that stay hot between ops (spin briefly, then sleep).
 typedef struct lk_pool lk_pool;
 lk_pool *lk_pool_create(int n_threads);
@@ -38,19 +51,39 @@ void lk_dequantize_row(int type, const void *src, float *dst, int64_t k);
 /// y[r, n] = sum_k x[r, k] * W[n, k] for n in [0, n_out), r in [0, m).
 /// W has n_out rows of `row_bytes` bytes; x rows are `k` floats apart; y rows are `ldy` floats apart.
 /// Decode (m == 1) reads quantized blocks directly; m > 1 expands each weight row once and reuses it.
-void lk_matmul(lk_pool *pool, int type, const void *w, size_t row_bytes, int64_t n_out,
-               const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
+/// Returns 1 (0 only if scratch could not be allocated).
+int lk_matmul(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out,
+              const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
 
-/// Decode with 8-bit activations (approximate, opt-in): x is rounded to blocks of 32 int8 values with one
-/// float scale each, then multiplied with the weights' integer codes. Returns 0 (and does nothing) when the
-/// type or CPU is not supported, so the caller can use the exact path instead.
-int lk_matvec_q8_supported(int type);
-int lk_matvec_q8(lk_pool *pool, int type, const void *w, size_t row_bytes, int64_t n_out,
-                 const float *x, int64_t k, float *y);
+/// One weight matrix of a decode job and where its output goes.
+typedef struct {
+    int type;            // ggml type number
+    const void *w;       // `rows` rows of `row_bytes` bytes
+    size_t row_bytes;
+    int64_t rows;
+    float *y;            // `rows` floats
+} lk_projection;
 
-/// Converts rows [row0, row1) of W to float32 into dst (row-major, k floats per row), in parallel.
-void lk_dequantize_rows(lk_pool *pool, int type, const void *w, size_t row_bytes,
-                        int64_t row0, int64_t row1, int64_t k, float *dst);
+/// Decode: y_i = W_i · x for `count` (1 to 4) projections of the same x (k floats), as one job on the pool
+/// with rows handed out in chunks. `gated` (count == 2, equal rows): p[0].y = silu(W_0 · x) * (W_1 · x), with
+/// p[1].y as scratch. `int8_activations`: round x to 8-bit blocks for the types that have such kernels
+/// (Q4_0, Q4_1, Q8_0; approximate, see Docs/Accuracy.md); other types stay exact. Returns 0 (nothing written)
+/// for a bad count or shape, or if scratch could not be allocated; else 1.
+int lk_matvec(lk_pool *pool, int isa, const lk_projection *p, int count, const float *x, int64_t k, int gated,
+              int int8_activations);
+
+/// Whether the int8-activation path has kernels for `type` at level `isa` on this CPU.
+int lk_matvec_q8_supported(int isa, int type);
+
+/// A row-major single-threaded sgemm: c[m x n] = a[m x k] · b[n x k]ᵀ (as cblas_sgemm with NoTrans, Trans,
+/// alpha 1, beta 0). The CPU backend passes OpenBLAS's; the kernels themselves link no BLAS.
+typedef void (*lk_sgemm_fn)(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
+
+/// Prompt batches: y = x · Wᵀ with each pool thread expanding tiles of its own weight rows and calling
+/// `sgemm` on them (the BLAS must run single-threaded: the pool supplies the parallelism). Returns 0 if
+/// scratch could not be allocated or a size exceeds what sgemm takes (nothing is written), else 1.
+int lk_matmul_blas(lk_pool *pool, lk_sgemm_fn sgemm, int type, const void *w, size_t row_bytes, int64_t n_out,
+                   const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
 
 /// out[i, :] = table[ids[i], :] as float32.
 void lk_get_rows(int type, const void *table, size_t row_bytes, int64_t k,
@@ -65,8 +98,9 @@ void lk_rope(lk_pool *pool, float *x, int64_t rows, int64_t heads, int64_t head_
              const float *inv_freq, int interleaved);
 
 /// Causal GQA attention. q: rows x (heads*hd); k_cache, v_cache: ctx x (kv_heads*hd) (float32);
-/// out: rows x (heads*hd). Row r attends to cache rows [0, pos0 + r].
-void lk_attention(lk_pool *pool, const float *q, const float *k_cache, const float *v_cache, float *out,
+/// out: rows x (heads*hd). Row r attends to cache rows [0, pos0 + r]. Returns 0 if scratch memory could not
+/// be allocated or heads / kv_heads is not a whole number of at most 64 (nothing is written), else 1.
+int lk_attention(lk_pool *pool, int isa, const float *q, const float *k_cache, const float *v_cache, float *out,
                   int64_t rows, int64_t pos0, int64_t heads, int64_t kv_heads, int64_t hd, float scale);
 
 /// out = silu(gate) * up over n floats.
@@ -75,7 +109,7 @@ void lk_swiglu(lk_pool *pool, const float *gate, const float *up, float *out, in
 /// acc += x over n floats.
 void lk_add(float *acc, const float *x, int64_t n);
 
-/// Whether the running CPU has AVX2 and FMA (the fast paths use them when present).
+/// Whether the running CPU has AVX2, FMA and F16C (lk_cpu_isa() >= LK_ISA_AVX2).
 int lk_cpu_has_avx2_fma(void);
 
 #ifdef __cplusplus

@@ -63,6 +63,17 @@ public protocol Backend: AnyObject, Sendable {
     /// `weight.rows` columns.
     func matmul(_ x: any BackendTensor, weight: any BackendTensor, into out: any BackendTensor, rows: Int) throws
 
+    /// Several projections of the same input: `outputs[i][r, :] = x[r, :] · weights[i]ᵀ` for the first `rows`
+    /// rows (attention's Q, K and V). A backend may run them as one pass over its threads; the default calls
+    /// ``matmul(_:weight:into:rows:)`` for each.
+    func matmul(_ x: any BackendTensor, weights: [any BackendTensor], into outputs: [any BackendTensor], rows: Int) throws
+
+    /// The SwiGLU feed-forward input: `out = silu(x · gateᵀ) * (x · upᵀ)` for the first `rows` rows, with
+    /// `scratch` (shaped like `out`) for the up projection. The default is two matmuls and
+    /// ``swiglu(gate:up:into:rows:)``; a backend may fuse them into one pass.
+    func gatedMatmul(_ x: any BackendTensor, gate: any BackendTensor, up: any BackendTensor,
+                     into out: any BackendTensor, scratch: any BackendTensor, rows: Int) throws
+
     /// Rotates each head of `x` in place by its position: row `r` has position `firstPosition + r`.
     /// `inverseFrequencies` has `headDim / 2` entries (already including any frequency scaling).
     func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, firstPosition: Int,
@@ -86,6 +97,22 @@ public protocol Backend: AnyObject, Sendable {
 
     /// `accumulator += x` over the first `rows` rows (the residual connection).
     func add(_ x: any BackendTensor, into accumulator: any BackendTensor, rows: Int) throws
+}
+
+extension Backend {
+    public func matmul(_ x: any BackendTensor, weights: [any BackendTensor], into outputs: [any BackendTensor], rows: Int) throws {
+        guard weights.count == outputs.count else {
+            throw BackendError.shapeMismatch("\(weights.count) weights for \(outputs.count) outputs")
+        }
+        for (weight, output) in zip(weights, outputs) { try matmul(x, weight: weight, into: output, rows: rows) }
+    }
+
+    public func gatedMatmul(_ x: any BackendTensor, gate: any BackendTensor, up: any BackendTensor,
+                            into out: any BackendTensor, scratch: any BackendTensor, rows: Int) throws {
+        try matmul(x, weight: gate, into: out, rows: rows)
+        try matmul(x, weight: up, into: scratch, rows: rows)
+        try swiglu(gate: out, up: scratch, into: out, rows: rows)
+    }
 }
 
 /// Errors a backend reports.

@@ -20,6 +20,7 @@ public final class InferenceState {
     let gate: any BackendTensor     // MLP gate             [batch, ffn]
     let up: any BackendTensor       // MLP up               [batch, ffn]
     let lastRow: any BackendTensor  // final row only       [1, hidden]
+    let qkv: [any BackendTensor]    // [q, k, v], the outputs of one multi-projection matmul
     private var logitsRows: (any BackendTensor)?
     private let backend: any Backend
     private let vocabularySize: Int
@@ -44,6 +45,7 @@ public final class InferenceState {
         gate = try backend.makeTensor(type: .f32, rows: b, columns: c.intermediateSize)
         up = try backend.makeTensor(type: .f32, rows: b, columns: c.intermediateSize)
         lastRow = try backend.makeTensor(type: .f32, rows: 1, columns: c.hiddenSize)
+        qkv = [q, k, v]
     }
 
     /// Logits for up to `rows` positions at once (allocated on first use: only "all positions" needs it).

@@ -15,6 +15,13 @@ public final class LlamaModel: Sendable {
     /// Multi-head attention with grouped key/value heads.
     struct Attention: Sendable {
         let wq, wk, wv, wo: any BackendTensor
+        /// Q, K and V project the same input: backends may run them as one pass.
+        let qkv: [any BackendTensor]
+
+        init(wq: any BackendTensor, wk: any BackendTensor, wv: any BackendTensor, wo: any BackendTensor) {
+            (self.wq, self.wk, self.wv, self.wo) = (wq, wk, wv, wo)
+            qkv = [wq, wk, wv]
+        }
     }
 
     /// The SwiGLU feed-forward network: down(silu(gate(x)) * up(x)).
@@ -91,9 +98,7 @@ public final class LlamaModel: Sendable {
         for (layer, block) in blocks.enumerated() {
             // Attention: x += wo · attention(rope(wq · norm(x)), rope(wk · norm(x)), wv · norm(x))
             try backend.rmsNorm(s.x, weight: block.attentionNorm, epsilon: c.rmsNormEpsilon, into: s.normed, rows: n)
-            try backend.matmul(s.normed, weight: block.attention.wq, into: s.q, rows: n)
-            try backend.matmul(s.normed, weight: block.attention.wk, into: s.k, rows: n)
-            try backend.matmul(s.normed, weight: block.attention.wv, into: s.v, rows: n)
+            try backend.matmul(s.normed, weights: block.attention.qkv, into: s.qkv, rows: n)
             try backend.rope(s.q, rows: n, heads: c.headCount, headDim: c.headDim, firstPosition: s.position,
                              inverseFrequencies: inverseFrequencies, layout: ropeLayout)
             try backend.rope(s.k, rows: n, heads: c.kvHeadCount, headDim: c.headDim, firstPosition: s.position,
@@ -108,9 +113,7 @@ public final class LlamaModel: Sendable {
 
             // MLP: x += down(silu(gate · norm(x)) * (up · norm(x)))
             try backend.rmsNorm(s.x, weight: block.mlpNorm, epsilon: c.rmsNormEpsilon, into: s.normed, rows: n)
-            try backend.matmul(s.normed, weight: block.mlp.gate, into: s.gate, rows: n)
-            try backend.matmul(s.normed, weight: block.mlp.up, into: s.up, rows: n)
-            try backend.swiglu(gate: s.gate, up: s.up, into: s.gate, rows: n)
+            try backend.gatedMatmul(s.normed, gate: block.mlp.gate, up: block.mlp.up, into: s.gate, scratch: s.up, rows: n)
             try backend.matmul(s.gate, weight: block.mlp.down, into: s.projected, rows: n)
             try backend.add(s.projected, into: s.x, rows: n)
         }

@@ -1,0 +1,54 @@
+// Declarations shared by the kernel files (not part of the public header).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+/// fp16 bit pattern → float32 for all 65,536 patterns (built once, thread-safe); block scales are read through it.
+const float *lk_fp16_table(void);
+
+/// Decode kernels: y[n] = dot(W[n, :], x) for rows n in [n0, n1), float32 on the stored weights.
+typedef void (*lk_rows_fn)(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x,
+                           int64_t k, float *y);
+/// Activations rounded to 8-bit blocks of 32 (the approximate path), with the sums kernels fold offsets into.
+typedef struct {
+    const int8_t *q;               // k codes in element order
+    const float *d;                // per block: scale (max|x| / 127)
+    const float *s;                // per block: d * sum(q)
+    const int32_t *neg_sum4x128;   // per four codes: -128 * their sum
+    const int32_t *neg_sum4x8;     // per four codes: -8 * their sum
+    const float *patterns;         // per pair of blocks: 16 lanes of d, then 16 lanes of s / 8 (lanes 0-7 first block)
+} lk_q8_activations;
+
+typedef void (*lk_rows_q8_fn)(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,
+                              int64_t k, float *y);
+
+/// The whole-range decode kernel for `type` at instruction-set level `isa`, or NULL (then the per-row kernels serve).
+lk_rows_fn lk_decode_rows_kernel(int isa, int type);
+
+/// One stored row · x, and a float32 dot product, at the best level up to `isa`.
+float lk_dot_row(int isa, int type, const void *w, const float *x, int64_t k);
+float lk_dot_f32(int isa, const float *a, const float *b, int64_t n);
+
+/// The int8-activation decode kernel for `type` at level `isa`, or NULL (the type then stays exact).
+lk_rows_q8_fn lk_decode_rows_q8_kernel(int isa, int type);
+
+#if defined(__x86_64__)
+#define LK_DECLARE_Q8_ROWS(name) \
+    void name(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a, int64_t k, float *y);
+LK_DECLARE_Q8_ROWS(lk_matvec_q4_1_q8_vnni)
+LK_DECLARE_Q8_ROWS(lk_matvec_q4_0_q8_vnni)
+LK_DECLARE_Q8_ROWS(lk_matvec_q8_0_q8_vnni)
+LK_DECLARE_Q8_ROWS(lk_matvec_q4_1_q8_avx2)
+LK_DECLARE_Q8_ROWS(lk_matvec_q4_0_q8_avx2)
+LK_DECLARE_Q8_ROWS(lk_matvec_q8_0_q8_avx2)
+#define LK_DECLARE_ROWS(name) \
+    void name(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k, float *y);
+LK_DECLARE_ROWS(lk_matvec_q4_1_avx512)
+LK_DECLARE_ROWS(lk_matvec_q4_0_avx512)
+LK_DECLARE_ROWS(lk_matvec_q8_0_avx512)
+LK_DECLARE_ROWS(lk_matvec_q4_K_avx512)
+LK_DECLARE_ROWS(lk_matvec_q6_K_avx512)
+LK_DECLARE_ROWS(lk_matvec_f32_avx512)
+LK_DECLARE_ROWS(lk_matvec_f16_avx512)
+LK_DECLARE_ROWS(lk_matvec_bf16_avx512)
+#endif

@@ -1,0 +1,118 @@
+// AVX-512 VNNI decode kernels for the approximate path: activations rounded to 8-bit blocks (as llama.cpp
+// does), multiplied with the weights' integer codes by vpdpbusd (64 products per instruction).
+//
+// Sixteen lanes hold two 32-element blocks: lanes 0-7 the first, lanes 8-15 the second. Constant offsets are
+// folded into the integer accumulator's starting value instead of costing instructions: Q4_0's "- 8" starts
+// it at -8·(sum of each four activation codes), and Q8_0's signed codes are made unsigned by adding 128,
+// which -128·(the same sums) takes back. Four weight rows share every activation load.
+#include "llamakit_kernels.h"
+#include "kernels_internal.h"
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c")))
+#define PAIR_FN static inline __attribute__((always_inline)) VNNI
+
+enum { PREFETCH_AHEAD = 12 * 1024 };
+
+float lk_dot_q4_1_q8_avx2(const uint8_t *w, const int8_t *qx, const float *dx, const float *sx, int64_t k);
+float lk_dot_q4_0_q8_avx2(const uint8_t *w, const int8_t *qx, const float *dx, const float *sx, int64_t k);
+float lk_dot_q8_0_q8_avx2(const uint8_t *w, const int8_t *qx, const float *dx, int64_t k);
+
+static inline uint16_t u16_at(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+
+// Two blocks' scales (or minimums) spread over their lanes.
+static inline VNNI __m512 per_block(const float *table, const uint8_t *first, const uint8_t *second) {
+    return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(table[u16_at(first)]), _mm512_set1_ps(table[u16_at(second)]));
+}
+
+// Two blocks of 16 nibble bytes as 64 codes in element order: [lo(first), hi(first), lo(second), hi(second)].
+static inline VNNI __m512i nibble_codes(const uint8_t *first, const uint8_t *second) {
+    const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)first))),
+                                            _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)second)), 1);
+    const __m512i shifts = _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4);
+    return _mm512_and_si512(_mm512_srlv_epi64(both, shifts), _mm512_set1_epi8(0x0F));
+}
+
+// The activations of block pair p: codes, per-lane scales, per-lane offset sums.
+typedef struct { __m512i q; __m512 d, s8; __m512i neg8, neg128; } pair_x;
+
+static inline VNNI pair_x load_pair(const lk_q8_activations *a, int64_t p) {
+    pair_x x;
+    x.q = _mm512_loadu_si512((const void *)(a->q + 64 * p));
+    x.d = _mm512_loadu_ps(a->patterns + 32 * p);
+    x.s8 = _mm512_loadu_ps(a->patterns + 32 * p + 16);
+    x.neg8 = _mm512_loadu_si512((const void *)(a->neg_sum4x8 + 16 * p));
+    x.neg128 = _mm512_loadu_si512((const void *)(a->neg_sum4x128 + 16 * p));
+    return x;
+}
+
+// Q4_0: d_w d_x (sum(q_w q_x) - 8 sum(q_x)).
+PAIR_FN __m512 q4_0_pair(const uint8_t *b, const pair_x *x, const float *table, __m512 acc) {
+    const __m512i sum = _mm512_dpbusd_epi32(x->neg8, nibble_codes(b + 2, b + 20), x->q);
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(per_block(table, b, b + 18), x->d), acc);
+}
+
+// Q4_1: d_w d_x sum(q_w q_x) + m_w d_x sum(q_x).
+PAIR_FN __m512 q4_1_pair(const uint8_t *b, const pair_x *x, const float *table, __m512 acc) {
+    const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibble_codes(b + 4, b + 24), x->q);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(per_block(table, b, b + 20), x->d), acc);
+    return _mm512_fmadd_ps(per_block(table, b + 2, b + 22), x->s8, acc);
+}
+
+// Q8_0: d_w d_x sum(q_w q_x), with q_w + 128 as the unsigned operand.
+PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, __m512 acc) {
+    const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(b + 2))),
+                                         _mm256_loadu_si256((const __m256i *)(b + 36)), 1);
+    const __m512i sum = _mm512_dpbusd_epi32(x->neg128, _mm512_xor_si512(w, _mm512_set1_epi8((char)0x80)), x->q);
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(per_block(table, b, b + 34), x->d), acc);
+}
+
+#define LAST_Q4_0(r, a, k) (k / 32 % 2 ? lk_dot_q4_0_q8_avx2(r + (k / 32 - 1) * 18, a->q + k - 32, a->d + k / 32 - 1, a->s + k / 32 - 1, 32) : 0.0f)
+#define LAST_Q4_1(r, a, k) (k / 32 % 2 ? lk_dot_q4_1_q8_avx2(r + (k / 32 - 1) * 20, a->q + k - 32, a->d + k / 32 - 1, a->s + k / 32 - 1, 32) : 0.0f)
+#define LAST_Q8_0(r, a, k) (k / 32 % 2 ? lk_dot_q8_0_q8_avx2(r + (k / 32 - 1) * 34, a->q + k - 32, a->d + k / 32 - 1, 32) : 0.0f)
+
+#define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, LAST)                                                           \
+    VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,   \
+                   int64_t k, float *y) {                                                                   \
+        const float *table = lk_fp16_table();                                                               \
+        const int64_t pairs = k / 64;                                                                       \
+        int64_t n = n0;                                                                                     \
+        for (; n + 4 <= n1; n += 4) {                                                                       \
+            const uint8_t *r0 = w + (size_t)n * row_bytes, *r1 = r0 + row_bytes;                            \
+            const uint8_t *r2 = r1 + row_bytes, *r3 = r2 + row_bytes;                                       \
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                     \
+            for (int64_t p = 0; p < pairs; p++) {                                                           \
+                const size_t o = (size_t)p * 2 * BYTES;                                                     \
+                const pair_x x = load_pair(a, p);                                                           \
+                _mm_prefetch((const char *)(r0 + o + PREFETCH_AHEAD), _MM_HINT_T0);                         \
+                _mm_prefetch((const char *)(r1 + o + PREFETCH_AHEAD), _MM_HINT_T0);                         \
+                _mm_prefetch((const char *)(r2 + o + PREFETCH_AHEAD), _MM_HINT_T0);                         \
+                _mm_prefetch((const char *)(r3 + o + PREFETCH_AHEAD), _MM_HINT_T0);                         \
+                a0 = PAIR(r0 + o, &x, table, a0);                                                           \
+                a1 = PAIR(r1 + o, &x, table, a1);                                                           \
+                a2 = PAIR(r2 + o, &x, table, a2);                                                           \
+                a3 = PAIR(r3 + o, &x, table, a3);                                                           \
+            }                                                                                               \
+            y[n] = _mm512_reduce_add_ps(a0) + LAST(r0, a, k);                                               \
+            y[n + 1] = _mm512_reduce_add_ps(a1) + LAST(r1, a, k);                                           \
+            y[n + 2] = _mm512_reduce_add_ps(a2) + LAST(r2, a, k);                                           \
+            y[n + 3] = _mm512_reduce_add_ps(a3) + LAST(r3, a, k);                                           \
+        }                                                                                                   \
+        for (; n < n1; n++) {                                                                               \
+            const uint8_t *r = w + (size_t)n * row_bytes;                                                   \
+            __m512 acc = _mm512_setzero_ps();                                                               \
+            for (int64_t p = 0; p < pairs; p++) {                                                           \
+                const pair_x x = load_pair(a, p);                                                           \
+                acc = PAIR(r + (size_t)p * 2 * BYTES, &x, table, acc);                                      \
+            }                                                                                               \
+            y[n] = _mm512_reduce_add_ps(acc) + LAST(r, a, k);                                               \
+        }                                                                                                   \
+    }
+
+LK_Q8_ROWS_KERNEL(lk_matvec_q4_0_q8_vnni, 18, q4_0_pair, LAST_Q4_0)
+LK_Q8_ROWS_KERNEL(lk_matvec_q4_1_q8_vnni, 20, q4_1_pair, LAST_Q4_1)
+LK_Q8_ROWS_KERNEL(lk_matvec_q8_0_q8_vnni, 34, q8_0_pair, LAST_Q8_0)
+#endif

@@ -1,0 +1,120 @@
+import Foundation
+import LlamaKit
+import LlamaKitCPU
+import Testing
+
+/// The CPU backend's decode kernels at every instruction-set level this machine runs (so the AVX2 and
+/// portable fallbacks are checked on an AVX-512 machine too), on odd shapes: 37 rows (groups of four plus
+/// one), float rows of 519 columns (a masked tail), 4-bit rows of 7 blocks (an odd block after two-block
+/// steps), K-quant rows of 3 super-blocks. References are gguf-py's expansion times x in float64
+/// (Tests/Fixtures/make_kernel_fixtures.py).
+@Suite("Decode kernels on odd shapes, every instruction-set level")
+struct DecodeKernelTests {
+    static let levels = CPUBackend.InstructionSet.allCases.filter { $0 <= .detected }
+    static let file = Result { try GGUFFile(path: TestSupport.fixtures.appendingPathComponent("kernels/shapes.gguf").path) }
+
+    struct Case {
+        let host: HostTensor
+        let x: [Float]
+        let reference: [Double]
+        /// Σ|w||x| per row: float32 accumulation error is measured against it.
+        let magnitude: [Double]
+    }
+
+    static func load(_ type: TensorType) throws -> Case {
+        let host = try file.get().tensor(type.description)
+        return Case(host: host,
+                    x: try TestSupport.npy("kernels/x_\(host.columns).npy").values.map(Float.init),
+                    reference: try TestSupport.npy("kernels/\(type)_matvec.npy").values,
+                    magnitude: try TestSupport.npy("kernels/\(type)_absdot.npy").values)
+    }
+
+    static func decode(_ backend: CPUBackend, _ host: HostTensor, _ x: [Float]) throws -> [Float] {
+        let input = try backend.makeTensor(type: .f32, rows: 1, columns: host.columns)
+        let output = try backend.makeTensor(type: .f32, rows: 1, columns: host.rows)
+        try backend.write(x, to: input, firstRow: 0)
+        try backend.matmul(input, weight: backend.weight(host), into: output, rows: 1)
+        return try backend.read(output, rows: 0 ..< 1)
+    }
+
+    @Test(arguments: TensorTypeTests.types)
+    func exactDecodeMatchesGGUFPy(type: TensorType) throws {
+        let c = try Self.load(type)
+        #expect(c.host.rows == 37)
+        for level in Self.levels {
+            for threads in [1, 2] {
+                let backend = CPUBackend(threads: threads, instructionSet: level)
+                #expect(backend.instructionSet == level)
+                let y = try Self.decode(backend, c.host, c.x)
+                for row in 0 ..< c.host.rows {
+                    let error = abs(Double(y[row]) - c.reference[row])
+                    #expect(error <= 1e-5 * c.magnitude[row] + 1e-30,
+                            "\(type) \(level) \(threads) threads row \(row): \(y[row]) vs \(c.reference[row])")
+                }
+            }
+        }
+    }
+
+    /// Rounding x to 32-value blocks with scale d = max|x|/127 moves each value by at most d/2, so each row
+    /// moves by at most Σ over blocks of d/2 · Σ|w| (plus float32 accumulation error).
+    @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0])
+    func int8DecodeStaysWithinItsRoundingBound(type: TensorType) throws {
+        let c = try Self.load(type)
+        let columns = c.host.columns
+        // The expansion itself is exact (TensorTypeTests checks it against gguf-py).
+        let expander = CPUBackend(threads: 1)
+        let all = try expander.makeTensor(type: .f32, rows: c.host.rows, columns: columns)
+        try expander.getRows(expander.weight(c.host), ids: (0 ..< Int32(c.host.rows)).map { $0 }, into: all)
+        let w = try expander.read(all, rows: 0 ..< c.host.rows)
+        let blocks = columns / 32
+        var blockScales = [Double](repeating: 0, count: blocks)
+        for b in 0 ..< blocks {
+            for j in b * 32 ..< b * 32 + 32 { blockScales[b] = max(blockScales[b], Double(abs(c.x[j])) / 127) }
+        }
+
+        for level in Self.levels where level >= .avx2 {
+            for threads in [1, 2] {
+                let backend = CPUBackend(threads: threads, activationPrecision: .int8, instructionSet: level)
+                let y = try Self.decode(backend, c.host, c.x)
+                var differs = false
+                for row in 0 ..< c.host.rows {
+                    var bound = 0.0
+                    for j in 0 ..< columns {
+                        bound += blockScales[j / 32] / 2 * Double(abs(w[row * columns + j]))
+                    }
+                    let error = abs(Double(y[row]) - c.reference[row])
+                    differs = differs || error > 1e-6 * c.magnitude[row]
+                    #expect(error <= bound * 1.001 + 1e-5 * c.magnitude[row],
+                            "\(type) \(level) row \(row): error \(error) > bound \(bound)")
+                }
+                #expect(differs, "\(type) \(level): the int8 path should differ from the exact one (is it used?)")
+            }
+        }
+    }
+
+    /// Q, K and V as one job, and gate/up with SwiGLU as one job, give each row exactly what separate
+    /// matmuls give (every row is still one kernel call over the same blocks in the same order).
+    @Test func fusedDecodeOpsMatchSeparateOps() throws {
+        let q = try Self.load(.q4_1), k = try Self.load(.q8_0), v = try Self.load(.q4_0)
+        let backend = CPUBackend(threads: 2)
+        let x = try backend.makeTensor(type: .f32, rows: 1, columns: 224)
+        try backend.write(q.x, to: x, firstRow: 0)
+        let weights = try [q.host, k.host, v.host].map { try backend.weight($0) }
+        let fused = try weights.map { _ in try backend.makeTensor(type: .f32, rows: 1, columns: 37) }
+        try backend.matmul(x, weights: weights, into: fused, rows: 1)
+        for (weight, output) in zip(weights, fused) {
+            let single = try backend.makeTensor(type: .f32, rows: 1, columns: 37)
+            try backend.matmul(x, weight: weight, into: single, rows: 1)
+            #expect(try backend.read(output, rows: 0 ..< 1) == backend.read(single, rows: 0 ..< 1))
+        }
+
+        let gated = try backend.makeTensor(type: .f32, rows: 1, columns: 37)
+        let scratch = try backend.makeTensor(type: .f32, rows: 1, columns: 37)
+        try backend.gatedMatmul(x, gate: weights[0], up: weights[2], into: gated, scratch: scratch, rows: 1)
+        let g = try backend.read(fused[0], rows: 0 ..< 1), u = try backend.read(fused[2], rows: 0 ..< 1)
+        let expected = zip(g, u).map { Double($0) / (1 + exp(-Double($0))) * Double($1) }
+        for (got, want) in zip(try backend.read(gated, rows: 0 ..< 1), expected) {
+            #expect(abs(Double(got) - want) <= 1e-6 * max(1, abs(want)), "gated \(got) vs \(want)")
+        }
+    }
+}
