@@ -143,8 +143,8 @@ struct LlamaCLI: ParsableCommand {
     private static func finish(_ result: GenerationResult) {
         FileHandle.standardOutput.write(Data("\n".utf8))
         let s = result.stats
-        log(String(format: "prompt: %d tokens (%d evaluated) in %.3f s, %.1f tokens/s | generation: %d tokens in %.3f s, %.1f tokens/s | stop: %@",
-                   s.promptTokens, s.evaluatedPromptTokens, s.promptSeconds, s.promptTokensPerSecond,
+        log(String(format: "prompt: %d tokens (%d evaluated) in %.3f s, %.1f tokens/s | first token after %.3f s | generation: %d tokens in %.3f s, %.1f tokens/s | stop: %@",
+                   s.promptTokens, s.evaluatedPromptTokens, s.promptSeconds, s.promptTokensPerSecond, s.timeToFirstToken,
                    s.generatedTokens, s.generationSeconds, s.generationTokensPerSecond, "\(result.stopReason)"))
     }
 

@@ -166,32 +166,41 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
 
 // --- The row driver: four rows per pass, then single rows -------------------------------------------------
 
+// Rows per pass: they share every load of x, and each is a stream of its own through memory. Four measured
+// best here (eight spill registers and read no faster).
+enum { GROUP = 4 };
+
+// One prefetch per 64-byte line of each row stream: blocks smaller than a line prefetch only when they start
+// a new line, larger ones prefetch every line they span. (One linear stream ahead of the whole group, tried
+// instead, read 5-10% slower.)
+#define PREFETCH_LINES(row, o, BYTES)                                                                     \
+    do {                                                                                                  \
+        for (size_t line = 0; line < (BYTES + 63) / 64; line++) {                                         \
+            if (BYTES >= 64 || ((o) & 63) < BYTES)                                                        \
+                _mm_prefetch((const char *)((row) + (o) + 64 * line + PREFETCH_AHEAD), _MM_HINT_T0);      \
+        }                                                                                                 \
+    } while (0)
+
 #define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, BLOCK, TAIL)                                                     \
     AVX512 void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k,   \
                      float *y) {                                                                          \
         const float *table = lk_fp16_table();                                                             \
         const int64_t nb = k / ELEMS;                                                                     \
         int64_t n = n0;                                                                                   \
-        for (; n + 4 <= n1; n += 4) {                                                                     \
-            const uint8_t *r0 = w + (size_t)n * row_bytes, *r1 = r0 + row_bytes;                          \
-            const uint8_t *r2 = r1 + row_bytes, *r3 = r2 + row_bytes;                                     \
-            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                   \
+        for (; n + GROUP <= n1; n += GROUP) {                                                             \
+            const uint8_t *r = w + (size_t)n * row_bytes;                                                 \
+            __m512 acc[GROUP];                                                                            \
+            for (int i = 0; i < GROUP; i++) acc[i] = _mm512_setzero_ps();                                 \
             for (int64_t b = 0; b < nb; b++) {                                                            \
                 const size_t o = (size_t)b * BYTES;                                                       \
                 const float *xb = x + b * ELEMS;                                                          \
-                _mm_prefetch((const char *)(r0 + o + PREFETCH_AHEAD), _MM_HINT_T0);                       \
-                _mm_prefetch((const char *)(r1 + o + PREFETCH_AHEAD), _MM_HINT_T0);                       \
-                _mm_prefetch((const char *)(r2 + o + PREFETCH_AHEAD), _MM_HINT_T0);                       \
-                _mm_prefetch((const char *)(r3 + o + PREFETCH_AHEAD), _MM_HINT_T0);                       \
-                a0 = BLOCK(r0 + o, xb, table, a0);                                                        \
-                a1 = BLOCK(r1 + o, xb, table, a1);                                                        \
-                a2 = BLOCK(r2 + o, xb, table, a2);                                                        \
-                a3 = BLOCK(r3 + o, xb, table, a3);                                                        \
+                for (int i = 0; i < GROUP; i++) {                                                         \
+                    PREFETCH_LINES(r + (size_t)i * row_bytes, o, BYTES);                                  \
+                    acc[i] = BLOCK(r + (size_t)i * row_bytes + o, xb, table, acc[i]);                     \
+                }                                                                                         \
             }                                                                                             \
-            y[n] = _mm512_reduce_add_ps(a0) + TAIL(r0, x, k);                                             \
-            y[n + 1] = _mm512_reduce_add_ps(a1) + TAIL(r1, x, k);                                         \
-            y[n + 2] = _mm512_reduce_add_ps(a2) + TAIL(r2, x, k);                                         \
-            y[n + 3] = _mm512_reduce_add_ps(a3) + TAIL(r3, x, k);                                         \
+            for (int i = 0; i < GROUP; i++)                                                               \
+                y[n + i] = _mm512_reduce_add_ps(acc[i]) + TAIL(r + (size_t)i * row_bytes, x, k);          \
         }                                                                                                 \
         for (; n < n1; n++) {                                                                             \
             const uint8_t *r = w + (size_t)n * row_bytes;                                                 \

@@ -74,32 +74,36 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
 #define LAST_Q4_1(r, a, k) (k / 32 % 2 ? lk_dot_q4_1_q8_avx2(r + (k / 32 - 1) * 20, a->q + k - 32, a->d + k / 32 - 1, a->s + k / 32 - 1, 32) : 0.0f)
 #define LAST_Q8_0(r, a, k) (k / 32 % 2 ? lk_dot_q8_0_q8_avx2(r + (k / 32 - 1) * 34, a->q + k - 32, a->d + k / 32 - 1, 32) : 0.0f)
 
+enum { GROUP = 4 };  // rows per pass (see matvec_avx512.c)
+
+#define PREFETCH_LINES(row, o, BYTES)                                                                     \
+    do {                                                                                                  \
+        for (size_t line = 0; line < (2 * BYTES + 63) / 64; line++) {                                     \
+            if (2 * BYTES >= 64 || ((o) & 63) < 2 * BYTES)                                                \
+                _mm_prefetch((const char *)((row) + (o) + 64 * line + PREFETCH_AHEAD), _MM_HINT_T0);      \
+        }                                                                                                 \
+    } while (0)
+
 #define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, LAST)                                                           \
     VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,   \
                    int64_t k, float *y) {                                                                   \
         const float *table = lk_fp16_table();                                                               \
         const int64_t pairs = k / 64;                                                                       \
         int64_t n = n0;                                                                                     \
-        for (; n + 4 <= n1; n += 4) {                                                                       \
-            const uint8_t *r0 = w + (size_t)n * row_bytes, *r1 = r0 + row_bytes;                            \
-            const uint8_t *r2 = r1 + row_bytes, *r3 = r2 + row_bytes;                                       \
-            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                     \
+        for (; n + GROUP <= n1; n += GROUP) {                                                               \
+            const uint8_t *r = w + (size_t)n * row_bytes;                                                   \
+            __m512 acc[GROUP];                                                                              \
+            for (int i = 0; i < GROUP; i++) acc[i] = _mm512_setzero_ps();                                   \
             for (int64_t p = 0; p < pairs; p++) {                                                           \
                 const size_t o = (size_t)p * 2 * BYTES;                                                     \
                 const pair_x x = load_pair(a, p);                                                           \
-                _mm_prefetch((const char *)(r0 + o + PREFETCH_AHEAD), _MM_HINT_T0);                         \
-                _mm_prefetch((const char *)(r1 + o + PREFETCH_AHEAD), _MM_HINT_T0);                         \
-                _mm_prefetch((const char *)(r2 + o + PREFETCH_AHEAD), _MM_HINT_T0);                         \
-                _mm_prefetch((const char *)(r3 + o + PREFETCH_AHEAD), _MM_HINT_T0);                         \
-                a0 = PAIR(r0 + o, &x, table, a0);                                                           \
-                a1 = PAIR(r1 + o, &x, table, a1);                                                           \
-                a2 = PAIR(r2 + o, &x, table, a2);                                                           \
-                a3 = PAIR(r3 + o, &x, table, a3);                                                           \
+                for (int i = 0; i < GROUP; i++) {                                                           \
+                    PREFETCH_LINES(r + (size_t)i * row_bytes, o, BYTES);                                    \
+                    acc[i] = PAIR(r + (size_t)i * row_bytes + o, &x, table, acc[i]);                        \
+                }                                                                                           \
             }                                                                                               \
-            y[n] = _mm512_reduce_add_ps(a0) + LAST(r0, a, k);                                               \
-            y[n + 1] = _mm512_reduce_add_ps(a1) + LAST(r1, a, k);                                           \
-            y[n + 2] = _mm512_reduce_add_ps(a2) + LAST(r2, a, k);                                           \
-            y[n + 3] = _mm512_reduce_add_ps(a3) + LAST(r3, a, k);                                           \
+            for (int i = 0; i < GROUP; i++)                                                                 \
+                y[n + i] = _mm512_reduce_add_ps(acc[i]) + LAST((r + (size_t)i * row_bytes), a, k);          \
         }                                                                                                   \
         for (; n < n1; n++) {                                                                               \
             const uint8_t *r = w + (size_t)n * row_bytes;                                                   \

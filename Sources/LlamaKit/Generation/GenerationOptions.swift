@@ -40,6 +40,9 @@ public struct GenerationStats: Sendable, Equatable {
     public var generatedTokens: Int
     public var promptSeconds: Double
     public var generationSeconds: Double
+    /// Seconds from the call to the first generated token (prompt evaluation plus the first sampling step):
+    /// what a user waits before text starts to appear.
+    public var timeToFirstToken: Double = 0
 
     public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(evaluatedPromptTokens) / promptSeconds : 0 }
     /// Tokens per second after the first (the first token's logits come from the prompt pass).

@@ -70,9 +70,11 @@ public final class Session: @unchecked Sendable {
             return onText(piece)
         }
 
+        var timeToFirstToken: Double?
         while generated.count < options.maxTokens {
             if Task.isCancelled { reason = .cancelled; break }
             let token = sampler.sample(logits: logits, history: cached)
+            if timeToFirstToken == nil { timeToFirstToken = Self.seconds(since: promptStart) }
             if stopTokens.contains(token) { reason = .endOfTurn(token: token); break }
             generated.append(token)
             let piece = filter.push(try detokenizer.append(token))
@@ -93,7 +95,8 @@ public final class Session: @unchecked Sendable {
         }
         let stats = GenerationStats(promptTokens: prompt.count, evaluatedPromptTokens: prompt.count - reuse,
                                     generatedTokens: generated.count, promptSeconds: promptSeconds,
-                                    generationSeconds: Self.seconds(since: generationStart))
+                                    generationSeconds: Self.seconds(since: generationStart),
+                                    timeToFirstToken: timeToFirstToken ?? Self.seconds(since: promptStart))
         return GenerationResult(text: text, tokens: generated, stopReason: reason, stats: stats)
     }
 

@@ -61,6 +61,17 @@ public final class InferenceState {
         self.position = max(0, min(position, self.position))
     }
 
+    /// Benchmarks only: treats the first `positions` cache rows as written, whatever they hold (zeros in a
+    /// fresh state), so a decode step can be timed at a long context without computing one first. Attention
+    /// costs the same whatever the cached values are.
+    @_spi(Benchmarking)
+    public func assumeCached(positions: Int) throws {
+        guard positions >= 0, positions <= contextLength else {
+            throw ModelError.contextOverflow(needed: positions, contextLength: contextLength)
+        }
+        position = positions
+    }
+
     /// Bytes held by the KV cache.
     public var kvCacheBytes: Int { 2 * keys.count * contextLength * (keys.first?.columns ?? 0) * 4 }
 }
