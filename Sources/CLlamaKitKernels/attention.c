@@ -120,6 +120,7 @@ typedef struct {
     float *partials;    // decode: per thread, per head: m, s, then hd floats of output
     float *scratch;     // per thread: scores (and, for decode, one group's output)
     size_t per_thread;  // floats of scratch per thread
+    int wide;           // decode with the AVX-512 kernel (attention_avx512.c)
 } attn_ctx;
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -137,6 +138,20 @@ static void attn_decode_task(void *p, int ith, int nth) {
     }
     float *scores = c->scratch + (size_t)ith * c->per_thread, *o = scores + group * (j1 - j0);
     float m[64], s[64];
+#if defined(__x86_64__)
+    if (c->wide) {
+        // Every head at once, reading the cache in order: scratch holds m, l and the outputs of all heads.
+        float *mh = scores, *lh = mh + c->heads, *oh = lh + c->heads;
+        lk_attention_decode_avx512(c->q, c->k, c->v, c->kv_heads, group, c->hd, j0, j1, c->scale, mh, lh, oh);
+        for (int64_t h = 0; h < c->heads; h++) {
+            float *dst = mine + h * (c->hd + 2);
+            dst[0] = mh[h];
+            dst[1] = lh[h];
+            memcpy(dst + 2, oh + h * c->hd, (size_t)c->hd * sizeof(float));
+        }
+        return;
+    }
+#endif
     for (int64_t kvh = 0; kvh < c->kv_heads; kvh++) {
         c->attend(c->q + kvh * group * c->hd, group, c->k + kvh * c->hd, c->v + kvh * c->hd, stride, c->hd,
                   j0, j1, c->scale, scores, m, s, o);
@@ -175,7 +190,7 @@ int lk_attention(lk_pool *pool, int isa, const float *q, const float *k_cache, c
     isa = isa < lk_cpu_isa() ? isa : lk_cpu_isa();
     const int64_t group = heads / kv_heads;
     const int nth = lk_pool_threads(pool);
-    attn_ctx c = { q, k_cache, v_cache, out, rows, pos0, heads, kv_heads, hd, scale, attend_for(isa), NULL, NULL, 0 };
+    attn_ctx c = { q, k_cache, v_cache, out, rows, pos0, heads, kv_heads, hd, scale, attend_for(isa), NULL, NULL, 0, 0 };
     if (rows > 1) {
         c.per_thread = (size_t)(group * (pos0 + rows));
         c.scratch = malloc((size_t)nth * c.per_thread * sizeof(float));
@@ -188,6 +203,8 @@ int lk_attention(lk_pool *pool, int isa, const float *q, const float *k_cache, c
     const int split = nth > 1 && pos0 + 1 >= 16 * nth;
     const int parts = split ? nth : 1;
     c.per_thread = (size_t)(group * (ceil_div(pos0 + 1, parts) + hd));
+    c.wide = isa >= LK_ISA_AVX512 && lk_attention_decode_avx512_supported(hd, group);
+    if (c.wide && c.per_thread < (size_t)(heads * (hd + 2))) c.per_thread = (size_t)(heads * (hd + 2));
     c.partials = malloc(((size_t)parts * (size_t)heads * (size_t)(hd + 2) + (size_t)parts * c.per_thread) * sizeof(float));
     if (!c.partials) return 0;
     c.scratch = c.partials + (size_t)parts * (size_t)heads * (size_t)(hd + 2);

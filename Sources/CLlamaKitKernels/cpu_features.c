@@ -13,7 +13,7 @@ int lk_cpu_isa(void) {
             if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
                 isa = LK_ISA_AVX512;
-                if (__builtin_cpu_supports("avx512vnni")) isa = LK_ISA_AVX512_VNNI;
+                if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("gfni")) isa = LK_ISA_AVX512_VNNI;
             }
         }
         cached = isa;

@@ -14,8 +14,6 @@ typedef struct {
     const int8_t *q;               // k codes in element order
     const float *d;                // per block: scale (max|x| / 127)
     const float *s;                // per block: d * sum(q)
-    const int32_t *neg_sum4x128;   // per four codes: -128 * their sum
-    const int32_t *neg_sum4x8;     // per four codes: -8 * their sum
     const float *patterns;         // per pair of blocks: 16 lanes of d, then 16 lanes of s / 8 (lanes 0-7 first block)
 } lk_q8_activations;
 
@@ -31,6 +29,12 @@ float lk_dot_f32(int isa, const float *a, const float *b, int64_t n);
 
 /// The int8-activation decode kernel for `type` at level `isa`, or NULL (the type then stays exact).
 lk_rows_q8_fn lk_decode_rows_q8_kernel(int isa, int type);
+
+/// Decode attention of one query row over cached positions [j0, j1) with AVX-512 (attention_avx512.c): per head
+/// h the running maximum m[h], sum l[h] and unnormalised output o[h * hd ...] of its softmax.
+int lk_attention_decode_avx512_supported(int64_t hd, int64_t group);
+void lk_attention_decode_avx512(const float *q, const float *k, const float *v, int64_t kv_heads, int64_t group,
+                                int64_t hd, int64_t j0, int64_t j1, float scale, float *m, float *l, float *o);
 
 #if defined(__x86_64__)
 #define LK_DECLARE_Q8_ROWS(name) \

@@ -87,21 +87,19 @@ LK_Q8_ROWS_AVX2(lk_matvec_q8_0_q8_avx2, lk_dot_q8_0_q8_avx2(w + (size_t)n * row_
 
 // --- Activations rounded to 8 bits (the opt-in approximate path) ---------------------------------------
 
-// Bytes of scratch lk_quantize_activations needs for k values.
+// Bytes of scratch quantize_activations needs for k values.
 static size_t q8_scratch_bytes(int64_t k) {
     const size_t nb = (size_t)(k / 32), pairs = (nb + 1) / 2;
-    return (size_t)k + nb * 2 * sizeof(float) + (size_t)(k / 4) * 2 * sizeof(int32_t) + pairs * 32 * sizeof(float) + 64;
+    return pairs * 32 * sizeof(float) + nb * 2 * sizeof(float) + (size_t)k + 64;
 }
 
-// Rounds x (k floats, k a multiple of 32) to int8 blocks: q = round(x / d), d = max|x| / 127 per block, and
-// the per-block and per-lane sums the kernels fold their offsets into.
+// Rounds x (k floats, k a multiple of 32) to int8 blocks: q = round(x / d), d = max|x| / 127 per block, with
+// s = d * sum(q) per block, and both laid out per pair of blocks for the kernels that hold two in 16 lanes.
 static void quantize_activations(const float *x, int64_t k, void *scratch, lk_q8_activations *a) {
     const int64_t nb = k / 32, pairs = (nb + 1) / 2;
-    uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    float *patterns = (float *)(void *)base;                   // pairs * 32 floats, 64-byte aligned
+    float *patterns = (float *)(void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);  // pairs * 32 floats
     float *d = patterns + pairs * 32, *s = d + nb;
-    int32_t *neg_sum4x128 = (int32_t *)(void *)(s + nb), *neg_sum4x8 = neg_sum4x128 + k / 4;
-    int8_t *q = (int8_t *)(void *)(neg_sum4x8 + k / 4);
+    int8_t *q = (int8_t *)(void *)(s + nb);
     for (int64_t b = 0; b < nb; b++) {
         const float *xb = x + 32 * b;
         float amax = 0.0f;
@@ -117,20 +115,15 @@ static void quantize_activations(const float *x, int64_t k, void *scratch, lk_q8
         d[b] = scale;
         s[b] = scale * (float)sum;
     }
-    for (int64_t i = 0; i < k / 4; i++) {
-        const int sum = q[4 * i] + q[4 * i + 1] + q[4 * i + 2] + q[4 * i + 3];
-        neg_sum4x128[i] = -128 * sum;
-        neg_sum4x8[i] = -8 * sum;
-    }
-    // For kernels that hold two blocks per 16 lanes: lanes 0-7 block 2p, lanes 8-15 block 2p + 1.
+    // Lanes 0-7 block 2p, lanes 8-15 block 2p + 1: d, then s / 8 (eight lanes share a block's sum).
     for (int64_t p = 0; p < pairs; p++) {
         for (int lane = 0; lane < 16; lane++) {
             const int64_t b = lane < 8 || 2 * p + 1 >= nb ? 2 * p : 2 * p + 1;
             patterns[32 * p + lane] = d[b];
-            patterns[32 * p + 16 + lane] = s[b] / 8.0f;  // eight lanes share a block's offset
+            patterns[32 * p + 16 + lane] = s[b] / 8.0f;
         }
     }
-    *a = (lk_q8_activations){ q, d, s, neg_sum4x128, neg_sum4x8, patterns };
+    *a = (lk_q8_activations){ q, d, s, patterns };
 }
 
 // --- Decode: several projections of one input, chunked over the pool -----------------------------------

@@ -1,10 +1,10 @@
 // AVX-512 VNNI decode kernels for the approximate path: activations rounded to 8-bit blocks (as llama.cpp
 // does), multiplied with the weights' integer codes by vpdpbusd (64 products per instruction).
 //
-// Sixteen lanes hold two 32-element blocks: lanes 0-7 the first, lanes 8-15 the second. Constant offsets are
-// folded into the integer accumulator's starting value instead of costing instructions: Q4_0's "- 8" starts
-// it at -8·(sum of each four activation codes), and Q8_0's signed codes are made unsigned by adding 128,
-// which -128·(the same sums) takes back. Four weight rows share every activation load.
+// Sixteen lanes hold two 32-element blocks: lanes 0-7 the first, lanes 8-15 the second. Constant offsets
+// cost no integer work: Q4_0's "- 8" and the +128 that makes Q8_0's signed codes unsigned are taken back in
+// the float step that scales the integer sums (a multiple of d_x · sum(q_x) per block). Four weight rows
+// share every activation load. About seven instructions per 64 products.
 #include "llamakit_kernels.h"
 #include "kernels_internal.h"
 #include <string.h>
@@ -12,7 +12,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c")))
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,gfni,fma,f16c")))
 #define PAIR_FN static inline __attribute__((always_inline)) VNNI
 
 enum { PREFETCH_AHEAD = 12 * 1024 };
@@ -28,46 +28,53 @@ static inline VNNI __m512 per_block(const float *table, const uint8_t *first, co
     return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(table[u16_at(first)]), _mm512_set1_ps(table[u16_at(second)]));
 }
 
-// Two blocks of 16 nibble bytes as 64 codes in element order: [lo(first), hi(first), lo(second), hi(second)].
+// Two blocks of 16 nibble bytes as 64 codes in element order [lo(first), hi(first), lo(second), hi(second)]:
+// each block's bytes fill two 128-bit lanes, and GFNI's per-qword bit matrices keep the low nibbles in one
+// and move the high nibbles down in the other, in a single instruction.
 static inline VNNI __m512i nibble_codes(const uint8_t *first, const uint8_t *second) {
-    const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)first))),
-                                            _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)second)), 1);
-    const __m512i shifts = _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4);
-    return _mm512_and_si512(_mm512_srlv_epi64(both, shifts), _mm512_set1_epi8(0x0F));
+    const __m512i both = _mm512_mask_broadcast_i32x4(_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)first)), 0xFF00,
+                                                     _mm_loadu_si128((const __m128i *)second));
+    const long long low = 0x0102040800000000LL, high = 0x1020408000000000LL;  // x & 15, x >> 4
+    return _mm512_gf2p8affine_epi64_epi8(both, _mm512_setr_epi64(low, low, high, high, low, low, high, high), 0);
 }
 
-// The activations of block pair p: codes, per-lane scales, per-lane offset sums.
-typedef struct { __m512i q; __m512 d, s8; __m512i neg8, neg128; } pair_x;
+// The activations of block pair p: codes, per-lane scales, and per-lane offsets (the eight lanes of a block
+// add up to offset · s, s = d_x · sum(q_x)).
+typedef struct { __m512i q; __m512 d, s8, offset; } pair_x;
 
-static inline VNNI pair_x load_pair(const lk_q8_activations *a, int64_t p) {
+static inline VNNI pair_x load_pair(const lk_q8_activations *a, int64_t p, float offset) {
     pair_x x;
     x.q = _mm512_loadu_si512((const void *)(a->q + 64 * p));
     x.d = _mm512_loadu_ps(a->patterns + 32 * p);
     x.s8 = _mm512_loadu_ps(a->patterns + 32 * p + 16);
-    x.neg8 = _mm512_loadu_si512((const void *)(a->neg_sum4x8 + 16 * p));
-    x.neg128 = _mm512_loadu_si512((const void *)(a->neg_sum4x128 + 16 * p));
+    x.offset = _mm512_mul_ps(x.s8, _mm512_set1_ps(offset));
     return x;
 }
 
 // Q4_0: d_w d_x (sum(q_w q_x) - 8 sum(q_x)).
+enum { Q4_0_OFFSET = -8 };
 PAIR_FN __m512 q4_0_pair(const uint8_t *b, const pair_x *x, const float *table, __m512 acc) {
-    const __m512i sum = _mm512_dpbusd_epi32(x->neg8, nibble_codes(b + 2, b + 20), x->q);
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(per_block(table, b, b + 18), x->d), acc);
+    const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibble_codes(b + 2, b + 20), x->q);
+    const __m512 t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), x->d, x->offset);
+    return _mm512_fmadd_ps(t, per_block(table, b, b + 18), acc);
 }
 
 // Q4_1: d_w d_x sum(q_w q_x) + m_w d_x sum(q_x).
+enum { Q4_1_OFFSET = 0 };
 PAIR_FN __m512 q4_1_pair(const uint8_t *b, const pair_x *x, const float *table, __m512 acc) {
     const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibble_codes(b + 4, b + 24), x->q);
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(per_block(table, b, b + 20), x->d), acc);
+    acc = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(sum), x->d), per_block(table, b, b + 20), acc);
     return _mm512_fmadd_ps(per_block(table, b + 2, b + 22), x->s8, acc);
 }
 
-// Q8_0: d_w d_x sum(q_w q_x), with q_w + 128 as the unsigned operand.
+// Q8_0: d_w d_x sum(q_w q_x), with q_w + 128 as the unsigned operand and -128 sum(q_x) taken back.
+enum { Q8_0_OFFSET = -128 };
 PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, __m512 acc) {
-    const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(b + 2))),
-                                         _mm256_loadu_si256((const __m256i *)(b + 36)), 1);
-    const __m512i sum = _mm512_dpbusd_epi32(x->neg128, _mm512_xor_si512(w, _mm512_set1_epi8((char)0x80)), x->q);
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(per_block(table, b, b + 34), x->d), acc);
+    const __m512i w = _mm512_mask_broadcast_i64x4(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 2))), 0xF0,
+                                                  _mm256_loadu_si256((const __m256i *)(b + 36)));
+    const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(w, _mm512_set1_epi8((char)0x80)), x->q);
+    const __m512 t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), x->d, x->offset);
+    return _mm512_fmadd_ps(t, per_block(table, b, b + 34), acc);
 }
 
 #define LAST_Q4_0(r, a, k) (k / 32 % 2 ? lk_dot_q4_0_q8_avx2(r + (k / 32 - 1) * 18, a->q + k - 32, a->d + k / 32 - 1, a->s + k / 32 - 1, 32) : 0.0f)
@@ -84,7 +91,7 @@ enum { GROUP = 4 };  // rows per pass (see matvec_avx512.c)
         }                                                                                                 \
     } while (0)
 
-#define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, LAST)                                                           \
+#define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, OFFSET, LAST)                                                           \
     VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,   \
                    int64_t k, float *y) {                                                                   \
         const float *table = lk_fp16_table();                                                               \
@@ -96,7 +103,7 @@ enum { GROUP = 4 };  // rows per pass (see matvec_avx512.c)
             for (int i = 0; i < GROUP; i++) acc[i] = _mm512_setzero_ps();                                   \
             for (int64_t p = 0; p < pairs; p++) {                                                           \
                 const size_t o = (size_t)p * 2 * BYTES;                                                     \
-                const pair_x x = load_pair(a, p);                                                           \
+                const pair_x x = load_pair(a, p, OFFSET);                                                           \
                 for (int i = 0; i < GROUP; i++) {                                                           \
                     PREFETCH_LINES(r + (size_t)i * row_bytes, o, BYTES);                                    \
                     acc[i] = PAIR(r + (size_t)i * row_bytes + o, &x, table, acc[i]);                        \
@@ -109,14 +116,14 @@ enum { GROUP = 4 };  // rows per pass (see matvec_avx512.c)
             const uint8_t *r = w + (size_t)n * row_bytes;                                                   \
             __m512 acc = _mm512_setzero_ps();                                                               \
             for (int64_t p = 0; p < pairs; p++) {                                                           \
-                const pair_x x = load_pair(a, p);                                                           \
+                const pair_x x = load_pair(a, p, OFFSET);                                                           \
                 acc = PAIR(r + (size_t)p * 2 * BYTES, &x, table, acc);                                      \
             }                                                                                               \
             y[n] = _mm512_reduce_add_ps(acc) + LAST(r, a, k);                                               \
         }                                                                                                   \
     }
 
-LK_Q8_ROWS_KERNEL(lk_matvec_q4_0_q8_vnni, 18, q4_0_pair, LAST_Q4_0)
-LK_Q8_ROWS_KERNEL(lk_matvec_q4_1_q8_vnni, 20, q4_1_pair, LAST_Q4_1)
-LK_Q8_ROWS_KERNEL(lk_matvec_q8_0_q8_vnni, 34, q8_0_pair, LAST_Q8_0)
+LK_Q8_ROWS_KERNEL(lk_matvec_q4_0_q8_vnni, 18, q4_0_pair, Q4_0_OFFSET, LAST_Q4_0)
+LK_Q8_ROWS_KERNEL(lk_matvec_q4_1_q8_vnni, 20, q4_1_pair, Q4_1_OFFSET, LAST_Q4_1)
+LK_Q8_ROWS_KERNEL(lk_matvec_q8_0_q8_vnni, 34, q8_0_pair, Q8_0_OFFSET, LAST_Q8_0)
 #endif

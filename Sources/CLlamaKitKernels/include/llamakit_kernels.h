@@ -23,7 +23,7 @@ enum {
     LK_ISA_PORTABLE = 0,     // plain C (any CPU, arm64 included)
     LK_ISA_AVX2 = 1,         // AVX2 + FMA + F16C
     LK_ISA_AVX512 = 2,       // AVX-512 F/BW/VL/DQ
-    LK_ISA_AVX512_VNNI = 3,  // plus VNNI (8-bit dot products)
+    LK_ISA_AVX512_VNNI = 3,  // plus VNNI (8-bit dot products) and GFNI: Ice Lake, Sapphire Rapids, Zen 4 and later
 };
 /// The best level the running CPU offers.
 int lk_cpu_isa(void);

@@ -61,16 +61,27 @@ public final class InferenceState {
         self.position = max(0, min(position, self.position))
     }
 
-    /// Benchmarks only: treats the first `positions` cache rows as written, whatever they hold (zeros in a
-    /// fresh state), so a decode step can be timed at a long context without computing one first. Attention
-    /// costs the same whatever the cached values are.
+    /// Benchmarks only: fills the first `positions` rows of every layer's keys and values with arbitrary
+    /// values and treats them as cached, so a decode step can be timed at a long context without computing
+    /// one first (attention costs the same whatever the cached values are, but it must read real memory:
+    /// untouched cache pages would all map the kernel's one zero page and stay in cache).
     @_spi(Benchmarking)
     public func assumeCached(positions: Int) throws {
         guard positions >= 0, positions <= contextLength else {
             throw ModelError.contextOverflow(needed: positions, contextLength: contextLength)
         }
+        if positions > filledForBenchmarks, let width = keys.first?.columns {
+            let rows = positions - filledForBenchmarks
+            let values = (0 ..< rows * width).map { Float(($0 * 7919) % 2003) / 1001 - 1 }
+            for layer in keys.indices {
+                try backend.write(values, to: keys[layer], firstRow: filledForBenchmarks)
+                try backend.write(values, to: self.values[layer], firstRow: filledForBenchmarks)
+            }
+            filledForBenchmarks = positions
+        }
         position = positions
     }
+    private var filledForBenchmarks = 0
 
     /// Bytes held by the KV cache.
     public var kvCacheBytes: Int { 2 * keys.count * contextLength * (keys.first?.columns ?? 0) * 4 }
