@@ -36,30 +36,46 @@ func gb(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
 func rate(_ value: Double) -> String { String(format: value >= 10 ? "%.1f" : "%.2f", value) }
 
 let ram = Double(ProcessInfo.processInfo.physicalMemory)
-let loops = MemoryBandwidth.Loop.allCases.map { "\($0) \(String(format: "%.1f", MemoryBandwidth.measure($0, threads: threads) / 1e9))" }
-print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(gb(ram)) RAM; \(threads) threads; CPU kernels \(CPUBackend.InstructionSet.detected); decode activations \(activations).")
-print("Memory bandwidth (GB/s, best of 5 passes over 1 GiB, \(threads) threads): \(loops.joined(separator: ", ")).")
-print("Each row: layer steps and output projection timed \(steps) times (best / median); the bound is the best read loop, measured again just before the row.")
-print("")
-print("| model | weights | model size | fits in RAM | bound (GB/s) | layer step, ctx 0 | layer, % of bound | layer step, ctx 4096 | output projection | projected tokens/s, ctx 0 | bound, ctx 0 | projected, ctx 4096 | bound, ctx 4096 |")
-print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-func ms(_ t: (best: Double, median: Double)) -> String { String(format: "%.2f / %.2f ms", t.best * 1e3, t.median * 1e3) }
+var loops: [MemoryBandwidth.Loop: Double] = [:]
+for loop in MemoryBandwidth.Loop.allCases { loops[loop] = MemoryBandwidth.measure(loop, threads: threads) }
+
+struct Row {
+    let shape: LayerShape, type: TensorType
+    let step0, step4096, head: (best: Double, median: Double)
+}
+var rows: [Row] = []
+// The bound is the best read bandwidth seen in the whole run (measured at the start and again before each
+// row): neighbours on a shared host slow memory down at times, and a bound taken in a slow moment would
+// flatter the kernels.
+var bound = [MemoryBandwidth.Loop.read, .readPrefetched, .readStreams].compactMap { loops[$0] }.max() ?? 0
 for shape in shapes {
     for type in types {
         let backend = CPUBackend(threads: threads, activationPrecision: activations)
         let layer = try LayerDecode(shape: shape, type: type, backend: backend)
         let head = try HeadDecode(shape: shape, type: type, backend: backend)
-        let bound = MemoryBandwidth.readBound(threads: threads).bytesPerSecond
-        let t0 = try time { try layer.step(context: 0) }
-        let t4096 = try time { try layer.step(context: 4096) }
-        let tHead = try time { try head.step() }
-        let layers = Double(shape.layers)
-        let perToken0 = layers * t0.best + tHead.best, perToken4096 = layers * t4096.best + tHead.best
-        let bytes0 = Double(shape.bytesPerToken(type)), bytes4096 = bytes0 + Double(shape.kvCacheBytes(positions: 4096))
-        let size = Double(shape.modelBytes(type))
-        let fits = size + Double(shape.kvCacheBytes(positions: 4096)) < ram * 0.9 ? "yes" : "no"
-        let layerShare = Double(shape.layerBytes(type)) / t0.best / bound * 100
-        print("| \(shape.name) | \(type) | \(gb(size)) | \(fits) | \(String(format: "%.1f", bound / 1e9)) | \(ms(t0)) | \(String(format: "%.0f %%", layerShare)) | "
-            + "\(ms(t4096)) | \(ms(tHead)) | \(rate(1 / perToken0)) | \(rate(bound / bytes0)) | \(rate(1 / perToken4096)) | \(rate(bound / bytes4096)) |")
+        bound = max(bound, MemoryBandwidth.readBound(threads: threads).bytesPerSecond)
+        rows.append(Row(shape: shape, type: type, step0: try time { try layer.step(context: 0) },
+                        step4096: try time { try layer.step(context: 4096) }, head: try time { try head.step() }))
     }
+}
+
+func gbs(_ value: Double?) -> String { String(format: "%.1f", (value ?? 0) / 1e9) }
+print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(gb(ram)) RAM; \(threads) threads; CPU kernels \(CPUBackend.InstructionSet.detected); decode activations \(activations).")
+print("Memory bandwidth at the start (GB/s, best of 5 passes over 1 GiB, \(threads) threads): "
+    + MemoryBandwidth.Loop.allCases.map { "\($0) \(gbs(loops[$0]))" }.joined(separator: ", ") + ".")
+print("Bound: the best read bandwidth of the run, \(gbs(bound)) GB/s. Times: best / median of \(steps) steps; projections use the best.")
+print("")
+print("| model | weights | model size | fits in RAM | layer step, ctx 0 | layer weights read | % of bound | layer step, ctx 4096 | output projection | projected tokens/s, ctx 0 | bound, ctx 0 | projected, ctx 4096 | bound, ctx 4096 |")
+print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+func ms(_ t: (best: Double, median: Double)) -> String { String(format: "%.2f / %.2f ms", t.best * 1e3, t.median * 1e3) }
+for row in rows {
+    let (shape, type) = (row.shape, row.type)
+    let layers = Double(shape.layers)
+    let perToken0 = layers * row.step0.best + row.head.best, perToken4096 = layers * row.step4096.best + row.head.best
+    let bytes0 = Double(shape.bytesPerToken(type)), bytes4096 = bytes0 + Double(shape.kvCacheBytes(positions: 4096))
+    let size = Double(shape.modelBytes(type))
+    let fits = size + Double(shape.kvCacheBytes(positions: 4096)) < ram * 0.9 ? "yes" : "no"
+    let layerRate = Double(shape.layerBytes(type)) / row.step0.best
+    print("| \(shape.name) | \(type) | \(gb(size)) | \(fits) | \(ms(row.step0)) | \(gbs(layerRate)) GB/s | \(String(format: "%.0f %%", layerRate / bound * 100)) | "
+        + "\(ms(row.step4096)) | \(ms(row.head)) | \(rate(1 / perToken0)) | \(rate(bound / bytes0)) | \(rate(1 / perToken4096)) | \(rate(bound / bytes4096)) |")
 }

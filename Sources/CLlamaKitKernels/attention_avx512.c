@@ -15,6 +15,15 @@
 #include <math.h>
 #include <string.h>
 
+int lk_attention_decode_avx512_supported(int64_t hd, int64_t group) {
+#if defined(__x86_64__)
+    return hd % 16 == 0 && hd / 16 <= 16 && group <= 64;
+#else
+    (void)hd; (void)group;
+    return 0;
+#endif
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -114,9 +123,6 @@ static inline __attribute__((always_inline)) AVX512 void attend_block(const floa
     }
 }
 
-int lk_attention_decode_avx512_supported(int64_t hd, int64_t group) {
-    return hd % 16 == 0 && hd / 16 <= MAX_CHUNKS && group <= 64;
-}
 
 typedef void (*block_fn)(const float *q, const float *k, const float *v, int64_t stride, int n, float scale,
                          float *m, float *l, float *o);

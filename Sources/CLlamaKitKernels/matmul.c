@@ -3,8 +3,8 @@
 //
 // Decode is the hot path: every weight is read once per token. lk_matvec runs several projections of the
 // same input (Q, K and V; or the MLP's gate and up, combined by SwiGLU) as one job on the pool, with the
-// rows handed out in chunks from a shared counter, so a thread that finishes early takes more work instead of
-// waiting, and a layer costs a few pool jobs rather than one per matrix.
+// rows handed out in shrinking chunks from a shared counter, so a thread that finishes early takes more work
+// instead of waiting, and a layer costs a few pool jobs rather than one per matrix.
 #include "llamakit_kernels.h"
 #include "kernels_internal.h"
 #include <math.h>
@@ -131,14 +131,14 @@ static void quantize_activations(const float *x, int64_t k, void *scratch, lk_q8
 enum { MAX_PROJECTIONS = 4 };
 
 typedef struct {
-    int isa; const lk_projection *p; int count; const float *x; int64_t k; int gated;
+    int isa; const lk_projection *p; int count; const float *x; int64_t k; int gated; int threads;
     lk_rows_fn exact[MAX_PROJECTIONS];
     lk_rows_q8_fn approximate[MAX_PROJECTIONS];
-    int64_t chunk_rows[MAX_PROJECTIONS];
-    int64_t first_chunk[MAX_PROJECTIONS + 1];  // chunk numbers where each projection starts
+    int64_t first_row[MAX_PROJECTIONS + 1];    // where each projection starts in the job's row numbering
+    int64_t min_rows[MAX_PROJECTIONS];         // the smallest chunk: 16 KiB of weights, whole groups of four
     const float *block_sums;                   // sum(x) per block, for the paired AVX2 kernels
     lk_q8_activations q8;
-    _Alignas(64) atomic_llong next;            // next chunk to hand out
+    _Alignas(64) atomic_llong next;            // first row not handed out yet
 } matvec_ctx;
 
 // y[r0, r1) of projection i, with the best kernel there is for its type.
@@ -166,17 +166,35 @@ static void matvec_rows(const matvec_ctx *c, int i, int64_t r0, int64_t r1, floa
 
 static inline float silu(float g) { return g / (1.0f + expf(-g)); }
 
+// Guided chunks: each takes half of its thread's share of what is left of the projection (at least min_rows),
+// so the first chunks are long runs through memory, where prefetching pays, and the last ones are short, so
+// the threads finish together. (Measured on SmolLM2 at 2 threads: about 15% more tokens/s than equal chunks
+// of 1/8 of a thread's share; halves and quarters of the share did equally well.)
+static int claim(matvec_ctx *c, int *projection, int64_t *r0, int64_t *r1) {
+    long long start = atomic_load_explicit(&c->next, memory_order_relaxed);
+    for (;;) {
+        if (start >= c->first_row[c->count]) return 0;
+        int i = 0;
+        while (start >= c->first_row[i + 1]) i++;
+        const int64_t left = c->first_row[i + 1] - start;
+        int64_t rows = left / (2 * c->threads);
+        rows = rows < c->min_rows[i] ? c->min_rows[i] : (rows + 3) / 4 * 4;
+        rows = rows < left ? rows : left;
+        if (atomic_compare_exchange_weak_explicit(&c->next, &start, start + rows, memory_order_relaxed, memory_order_relaxed)) {
+            *projection = i;
+            *r0 = start - c->first_row[i];
+            *r1 = *r0 + rows;
+            return 1;
+        }
+    }
+}
+
 static void matvec_task(void *arg, int ith, int nth) {
     (void)ith; (void)nth;
     matvec_ctx *c = arg;
-    const int64_t total = c->first_chunk[c->count];
-    for (;;) {
-        const int64_t chunk = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
-        if (chunk >= total) return;
-        int i = 0;
-        while (chunk >= c->first_chunk[i + 1]) i++;
-        const int64_t r0 = (chunk - c->first_chunk[i]) * c->chunk_rows[i];
-        const int64_t r1 = min64(c->p[i].rows, r0 + c->chunk_rows[i]);
+    int i;
+    int64_t r0, r1;
+    while (claim(c, &i, &r0, &r1)) {
         matvec_rows(c, i, r0, r1, c->p[i].y);
         if (c->gated) {
             // SwiGLU: the same rows of the up projection, then gate := silu(gate) * up.
@@ -197,26 +215,20 @@ int lk_matvec(lk_pool *pool, int isa, const lk_projection *p, int count, const f
     c.isa = isa; c.p = p; c.count = count; c.x = x; c.k = k; c.gated = gated;
     atomic_init(&c.next, 0);
     int any_q4 = 0, any_q8 = 0;
-    size_t bytes = 0;
     for (int i = 0; i < count; i++) {
         c.exact[i] = lk_decode_rows_kernel(isa, p[i].type);
         if (int8_activations && k % 32 == 0) c.approximate[i] = lk_decode_rows_q8_kernel(isa, p[i].type);
         any_q8 |= c.approximate[i] != NULL;
         any_q4 |= !c.exact[i] && (p[i].type == LK_TYPE_Q4_1 || p[i].type == LK_TYPE_Q4_0);
-        bytes += p[i].row_bytes * (size_t)p[i].rows;
     }
-    // Chunks: about eight per thread over the whole job, none smaller than 16 KiB of weights, whole groups
-    // of four rows (the kernels' unit).
-    const int nth = lk_pool_threads(pool);
-    const size_t target = bytes / (size_t)(8 * nth) > 16384 ? bytes / (size_t)(8 * nth) : 16384;
+    c.threads = lk_pool_threads(pool);
     const int chunked = gated ? 1 : count;
-    c.first_chunk[0] = 0;
+    c.first_row[0] = 0;
     for (int i = 0; i < chunked; i++) {
         const size_t row_bytes = p[i].row_bytes * (size_t)(gated ? 2 : 1);
-        int64_t rows = (int64_t)(target / (row_bytes ? row_bytes : 1));
-        rows = (rows + 3) / 4 * 4;
-        c.chunk_rows[i] = rows < 4 ? 4 : rows;
-        c.first_chunk[i + 1] = c.first_chunk[i] + (p[i].rows + c.chunk_rows[i] - 1) / c.chunk_rows[i];
+        const int64_t rows = ((int64_t)(16384 / (row_bytes ? row_bytes : 1)) + 3) / 4 * 4;
+        c.min_rows[i] = rows < 4 ? 4 : rows;
+        c.first_row[i + 1] = c.first_row[i] + p[i].rows;
     }
     if (gated) c.count = 1;  // chunks walk the gate rows; each also does the same rows of up
     float sums[1024];

@@ -26,7 +26,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         case avx2 = 1
         /// AVX-512 F, BW, VL and DQ.
         case avx512 = 2
-        /// AVX-512 with VNNI (8-bit dot products, used by the int8-activation path).
+        /// AVX-512 with VNNI and GFNI (8-bit dot products and nibble unpacking for the int8-activation path):
+        /// Ice Lake, Sapphire Rapids, Zen 4 and later.
         case avx512VNNI = 3
 
         /// The best level the running CPU offers.
