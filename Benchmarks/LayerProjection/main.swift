@@ -14,7 +14,7 @@ let arguments = CommandLine.arguments
 func value(_ flag: String) -> String? { arguments.firstIndex(of: flag).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
 let threads = value("--threads").flatMap(Int.init) ?? BenchmarkEnvironment.threads
 let activations: CPUBackend.ActivationPrecision = arguments.contains("--int8") ? .int8 : BenchmarkEnvironment.activations
-let steps = arguments.contains("--quick") ? 3 : 15
+let steps = arguments.contains("--quick") ? 3 : 30
 let shapes = arguments.contains("--8b-only") ? [LayerShape.llama31_8B] : [.llama31_8B, .llama31_70B]
 let types = value("--type").map { name in TensorType.allCases.filter { $0.description == name.uppercased() } } ?? [.q4_0, .q8_0, .bf16]
 

@@ -3,7 +3,7 @@ import Foundation
 import LlamaKitCPU
 
 /// One decoder layer of a large model with random weights, loaded like any model (a one-layer GGUF written
-/// to a temporary file and memory-mapped), so a decode step runs exactly the model's code: norms, the QKV
+/// to a temporary file, in RAM where possible, and memory-mapped), so a decode step runs exactly the model's code: norms, the QKV
 /// job, RoPE, attention over the KV cache, the output projection, the fused gate/up job, down.
 ///
 /// The vocabulary is cut to 256 tokens so the step is the layer; ``HeadDecode`` times the output projection
@@ -19,7 +19,10 @@ public final class LayerDecode {
     public init(shape: LayerShape, type: TensorType, backend: CPUBackend, maxContext: Int = 4096) throws {
         self.shape = shape
         self.type = type
-        path = NSTemporaryDirectory() + "llamakit-layer-\(shape.hidden)-\(type)-\(getpid()).gguf"
+        // In RAM (tmpfs) where there is one: a file on disk would still be written back while the steps are
+        // timed, and on a small machine the flusher threads and the disk traffic slow the measurement.
+        let folder = FileManager.default.isWritableFile(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory()
+        path = folder + "llamakit-layer-\(shape.hidden)-\(type)-\(getpid()).gguf"
         var writer = GGUFWriter()
         writer.set("general.architecture", .string("llama"))
         writer.set("general.name", .string("\(shape.name) layer, random \(type)"))
@@ -51,6 +54,9 @@ public final class LayerDecode {
             }
         }
         try writer.write(to: path)
+        // Finish any writeback before timing (a no-op on tmpfs).
+        let descriptor = open(path, O_RDONLY)
+        if descriptor >= 0 { _ = fsync(descriptor); _ = close(descriptor) }
         model = try LlamaModel(gguf: GGUFFile(path: path), backend: backend)
         state = try model.makeState(contextLength: maxContext + 1, batchCapacity: 1)
     }
