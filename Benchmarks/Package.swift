@@ -6,7 +6,13 @@
 import PackageDescription
 
 let benchmark = Target.Dependency.product(name: "Benchmark", package: "package-benchmark")
-let plugin = Target.PluginUsage.plugin(name: "BenchmarkPlugin", package: "package-benchmark")
+let llamaKit: [Target.Dependency] = [.product(name: "LlamaKit", package: "LlamaKit"), .product(name: "LlamaKitCPU", package: "LlamaKit")]
+
+/// A package-benchmark suite in the folder of its name.
+func suite(_ name: String, dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: dependencies + [benchmark], path: name,
+                      plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")])
+}
 
 let package = Package(
     name: "LlamaKitBenchmarks",
@@ -19,45 +25,13 @@ let package = Package(
         // STREAM-style bandwidth loops in C (the bound decode is compared with).
         .target(name: "CMemoryBandwidth", path: "Support/CMemoryBandwidth"),
         // Random weights, one-layer models of 8B/70B shape, bandwidth, shared settings.
-        .target(
-            name: "BenchmarkSupport",
-            dependencies: ["CMemoryBandwidth", .product(name: "LlamaKit", package: "LlamaKit"),
-                           .product(name: "LlamaKitCPU", package: "LlamaKit")],
-            path: "Support/BenchmarkSupport"
-        ),
-        .executableTarget(
-            name: "TokenizerBenchmarks",
-            dependencies: [.product(name: "LlamaKit", package: "LlamaKit"), benchmark],
-            path: "TokenizerBenchmarks",
-            plugins: [plugin]
-        ),
-        .executableTarget(
-            name: "KernelBenchmarks",
-            dependencies: ["BenchmarkSupport", .product(name: "LlamaKit", package: "LlamaKit"),
-                           .product(name: "LlamaKitCPU", package: "LlamaKit"), benchmark],
-            path: "KernelBenchmarks",
-            plugins: [plugin]
-        ),
-        .executableTarget(
-            name: "LayerBenchmarks",
-            dependencies: ["BenchmarkSupport", .product(name: "LlamaKit", package: "LlamaKit"),
-                           .product(name: "LlamaKitCPU", package: "LlamaKit"), benchmark],
-            path: "LayerBenchmarks",
-            plugins: [plugin]
-        ),
-        .executableTarget(
-            name: "ModelBenchmarks",
-            dependencies: ["BenchmarkSupport", .product(name: "LlamaKit", package: "LlamaKit"),
-                           .product(name: "LlamaKitCPU", package: "LlamaKit"), benchmark],
-            path: "ModelBenchmarks",
-            plugins: [plugin]
-        ),
-        // Not a benchmark suite: prints the full-model projection table from the same measurements.
-        .executableTarget(
-            name: "layer-projection",
-            dependencies: ["BenchmarkSupport", .product(name: "LlamaKit", package: "LlamaKit"),
-                           .product(name: "LlamaKitCPU", package: "LlamaKit")],
-            path: "LayerProjection"
-        ),
+        .target(name: "BenchmarkSupport", dependencies: ["CMemoryBandwidth"] + llamaKit, path: "Support/BenchmarkSupport"),
+        suite("TokenizerBenchmarks", dependencies: [.product(name: "LlamaKit", package: "LlamaKit")]),
+        suite("KernelBenchmarks", dependencies: ["BenchmarkSupport"] + llamaKit),
+        suite("LayerBenchmarks", dependencies: ["BenchmarkSupport"] + llamaKit),
+        suite("ModelBenchmarks", dependencies: ["BenchmarkSupport"] + llamaKit),
+        // Not a benchmark suite (package-benchmark runs only executables directly in this folder): prints the
+        // full-model projection table from the same measurements.
+        .executableTarget(name: "layer-projection", dependencies: ["BenchmarkSupport"] + llamaKit, path: "Tools/LayerProjection"),
     ]
 )

@@ -22,9 +22,6 @@
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
 #define BLOCK_FN static inline __attribute__((always_inline)) AVX512
 
-// Bytes ahead of each row stream to prefetch (measured on Ice Lake server: 8-16 KiB reach the bandwidth
-// of a tuned read loop; a few hundred bytes gain little).
-enum { PREFETCH_AHEAD = 12 * 1024 };
 
 static inline uint16_t u16_at(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 
@@ -170,17 +167,6 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
 // best here (eight spill registers and read no faster).
 enum { GROUP = 4 };
 
-// One prefetch per 64-byte line of each row stream: blocks smaller than a line prefetch only when they start
-// a new line, larger ones prefetch every line they span. (One linear stream ahead of the whole group, tried
-// instead, read 5-10% slower.)
-#define PREFETCH_LINES(row, o, BYTES)                                                                     \
-    do {                                                                                                  \
-        for (size_t line = 0; line < (BYTES + 63) / 64; line++) {                                         \
-            if (BYTES >= 64 || ((o) & 63) < BYTES)                                                        \
-                _mm_prefetch((const char *)((row) + (o) + 64 * line + PREFETCH_AHEAD), _MM_HINT_T0);      \
-        }                                                                                                 \
-    } while (0)
-
 #define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, BLOCK, TAIL)                                                     \
     AVX512 void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k,   \
                      float *y) {                                                                          \
@@ -195,7 +181,7 @@ enum { GROUP = 4 };
                 const size_t o = (size_t)b * BYTES;                                                       \
                 const float *xb = x + b * ELEMS;                                                          \
                 for (int i = 0; i < GROUP; i++) {                                                         \
-                    PREFETCH_LINES(r + (size_t)i * row_bytes, o, BYTES);                                  \
+                    LK_PREFETCH_LINES(r + (size_t)i * row_bytes, o, BYTES);                                  \
                     acc[i] = BLOCK(r + (size_t)i * row_bytes + o, xb, table, acc[i]);                     \
                 }                                                                                         \
             }                                                                                             \

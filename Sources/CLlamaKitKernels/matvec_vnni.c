@@ -15,7 +15,6 @@
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,gfni,fma,f16c")))
 #define PAIR_FN static inline __attribute__((always_inline)) VNNI
 
-enum { PREFETCH_AHEAD = 12 * 1024 };
 
 float lk_dot_q4_1_q8_avx2(const uint8_t *w, const int8_t *qx, const float *dx, const float *sx, int64_t k);
 float lk_dot_q4_0_q8_avx2(const uint8_t *w, const int8_t *qx, const float *dx, const float *sx, int64_t k);
@@ -83,14 +82,6 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
 
 enum { GROUP = 4 };  // rows per pass (see matvec_avx512.c)
 
-#define PREFETCH_LINES(row, o, BYTES)                                                                     \
-    do {                                                                                                  \
-        for (size_t line = 0; line < (2 * BYTES + 63) / 64; line++) {                                     \
-            if (2 * BYTES >= 64 || ((o) & 63) < 2 * BYTES)                                                \
-                _mm_prefetch((const char *)((row) + (o) + 64 * line + PREFETCH_AHEAD), _MM_HINT_T0);      \
-        }                                                                                                 \
-    } while (0)
-
 #define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, OFFSET, LAST)                                                           \
     VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,   \
                    int64_t k, float *y) {                                                                   \
@@ -105,7 +96,7 @@ enum { GROUP = 4 };  // rows per pass (see matvec_avx512.c)
                 const size_t o = (size_t)p * 2 * BYTES;                                                     \
                 const pair_x x = load_pair(a, p, OFFSET);                                                           \
                 for (int i = 0; i < GROUP; i++) {                                                           \
-                    PREFETCH_LINES(r + (size_t)i * row_bytes, o, BYTES);                                    \
+                    LK_PREFETCH_LINES(r + (size_t)i * row_bytes, o, 2 * BYTES);                                    \
                     acc[i] = PAIR(r + (size_t)i * row_bytes + o, &x, table, acc[i]);                        \
                 }                                                                                           \
             }                                                                                               \

@@ -28,11 +28,11 @@ import sys
 import numpy as np
 import gguf
 from gguf import GGMLQuantizationType as T
-from gguf.quants import quantize, dequantize
+from gguf.quants import dequantize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from make_quant_fixtures import quantize_q4_k, quantize_q6_k, save_npy  # noqa: E402
+from make_quant_fixtures import quantize_type, save_npy  # noqa: E402
 
 OUT = os.path.join(HERE, "kernels")
 SEED = 4321
@@ -53,18 +53,7 @@ def main():
         src = (rng.standard_normal((ROWS, k)) * scales[:, None]).astype(np.float32)
         for r in range(ROWS):
             src[r, rng.choice(k, size=3, replace=False)] *= 5.0
-        if t == T.F32:
-            data, raw = src, None
-        elif t == T.F16:
-            data, raw = src.astype(np.float16), None
-        elif t == T.Q4_K:
-            data, _ = quantize_q4_k(src)
-            raw = t
-        elif t == T.Q6_K:
-            data, _ = quantize_q6_k(src)
-            raw = t
-        else:
-            data, raw = quantize(src, t), t
+        data, raw, _ = quantize_type(src, t)
         deq = np.asarray(dequantize(data, t), dtype=np.float32).reshape(ROWS, k).astype(np.float64)
         assert np.all(np.isfinite(deq))
         if raw is None:

@@ -137,6 +137,22 @@ def quantize_q6_k(x):
     return out.reshape(rows, nb * 210), recon
 
 
+def quantize_type(src, t):
+    """src float32 [rows, cols] in type t -> (data for GGUFWriter.add_tensor, raw_dtype or None, and for
+    Q4_K/Q6_K the reconstruction this script's quantizer intends, else None)."""
+    if t == T.F32:
+        return src.copy(), None, None
+    if t == T.F16:
+        return src.astype(np.float16), None, None
+    if t == T.Q4_K:
+        data, recon = quantize_q4_k(src)
+        return data, t, recon
+    if t == T.Q6_K:
+        data, recon = quantize_q6_k(src)
+        return data, t, recon
+    return quantize(src, t), t, None
+
+
 def save_npy(path, arr, dtype):
     arr = np.ascontiguousarray(np.asarray(arr, dtype=np.dtype(dtype).newbyteorder("<")))
     with open(path, "wb") as f:
@@ -163,18 +179,7 @@ def main():
 
     summary = {}
     for t in TYPES:
-        if t == T.F32:
-            data, raw = src.copy(), None
-        elif t == T.F16:
-            data, raw = src.astype(np.float16), None
-        elif t == T.Q4_K:
-            data, recon = quantize_q4_k(src)
-            raw = t
-        elif t == T.Q6_K:
-            data, recon = quantize_q6_k(src)
-            raw = t
-        else:
-            data, raw = quantize(src, t), t
+        data, raw, recon = quantize_type(src, t)
         deq = np.asarray(dequantize(data, t), dtype=np.float32).reshape(ROWS, COLS)
         if t in (T.Q4_K, T.Q6_K):
             err = np.abs(deq.astype(np.float64) - recon).max()
