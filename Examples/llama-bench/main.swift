@@ -6,6 +6,18 @@ import LlamaKitCPU
 
 extension CPUBackend.ActivationPrecision: ExpressibleByArgument {}
 
+/// A comma-separated list of counts, as llama.cpp's llama-bench takes them (`-t 1,2`, `-p 0,512`).
+struct Counts: ExpressibleByArgument, Sendable {
+    let values: [Int]
+    init(_ values: [Int]) { self.values = values }
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        values = parts.compactMap { $0 }
+    }
+    var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }
+}
+
 /// Measures prompt processing (pp) and token generation (tg) speed the way llama.cpp's llama-bench does:
 /// pp: one batch of `-p` tokens into an empty cache; tg: `-n` single-token decode steps from an empty cache.
 /// Each test runs once as warm-up, then `-r` times; reported as mean ± standard deviation tokens/s.
@@ -15,12 +27,12 @@ struct LlamaBench: ParsableCommand {
 
     @Option(name: [.short, .long], help: "Path to a GGUF model or a checkpoint folder.")
     var model: String = DefaultModel.path
-    @Option(name: [.customShort("p"), .long], help: "Prompt tokens (0 to skip).")
-    var nPrompt: Int = 512
-    @Option(name: [.customShort("n"), .long], help: "Generated tokens (0 to skip).")
-    var nGen: Int = 128
-    @Option(name: [.customShort("t"), .long], help: "Threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: [.customShort("p"), .long], help: "Prompt tokens, comma-separated for several tests (0 to skip).")
+    var nPrompt = Counts([512])
+    @Option(name: [.customShort("n"), .long], help: "Generated tokens, comma-separated for several tests (0 to skip).")
+    var nGen = Counts([128])
+    @Option(name: [.customShort("t"), .long], help: "Threads, comma-separated to run every test at each count.")
+    var threads = Counts([ProcessInfo.processInfo.activeProcessorCount])
     @Option(name: [.customShort("r"), .long], help: "Repetitions.")
     var repetitions: Int = 5
     @Option(name: [.customShort("b"), .long], help: "Batch size for prompt processing.")
@@ -50,45 +62,12 @@ struct LlamaBench: ParsableCommand {
             throw ValidationError("Unknown backend '\(backend)' (available: \(BackendChoice.names.joined(separator: ", "))).")
         }
         guard ["md", "json"].contains(output) else { throw ValidationError("-o must be md or json.") }
-        guard repetitions > 0, nPrompt >= 0, nGen >= 0, threads > 0 else { throw ValidationError("-r, -t must be positive; -p, -n not negative.") }
-        let computeBackend = try BackendChoice.make(name: backend, device: device, threads: threads, cpuActivations: activations)
-        let network: LlamaModel
-        let typeName: String
-        if CheckpointModel.isFolder(model) {
-            // A Hugging Face or Meta checkpoint folder: benchmarks work on token ids, no tokenizer needed.
-            network = try LlamaModel.load(folder: model, backend: computeBackend)
-            typeName = URL(fileURLWithPath: model).lastPathComponent + " (folder)"
-        } else {
-            let gguf = try GGUFFile(path: model)
-            network = try LlamaModel(gguf: gguf, backend: computeBackend)
-            typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
-        }
-        let c = network.configuration
-        // Deterministic token ids spread over the vocabulary (content does not change the cost).
-        var generator = SeededGenerator(seed: 1)
-        let prompt = (0 ..< max(nPrompt, 1)).map { _ in Int32(generator.next() % UInt64(c.vocabularySize)) }
-        let state = try network.makeState(contextLength: max(nPrompt, nGen + 1, 1), batchCapacity: batch)
-
+        guard repetitions > 0, batch > 0, nPrompt.values.allSatisfy({ $0 >= 0 }), nGen.values.allSatisfy({ $0 >= 0 }),
+              threads.values.allSatisfy({ $0 > 0 })
+        else { throw ValidationError("-r, -b and -t must be positive; -p and -n not negative.") }
         var records: [Record] = []
-        if nPrompt > 0 {
-            let samples = try measure {
-                state.truncate(to: 0)
-                _ = try network.forward(prompt, state: state)
-                return nPrompt
-            }
-            records.append(record(typeName, samples, nPrompt: nPrompt, nGen: 0))
-        }
-        if nGen > 0 {
-            let samples = try measure {
-                state.truncate(to: 0)
-                var token = prompt[0]
-                for _ in 0 ..< nGen {
-                    let logits = try network.forward([token], state: state)
-                    token = Sampler.argmax(logits)
-                }
-                return nGen
-            }
-            records.append(record(typeName, samples, nPrompt: 0, nGen: nGen))
+        for threadCount in threads.values {
+            records += try benchmark(threads: threadCount)
         }
         if output == "json" {
             let encoder = JSONEncoder()
@@ -104,6 +83,51 @@ struct LlamaBench: ParsableCommand {
         }
     }
 
+    /// Every pp and tg test at one thread count.
+    private func benchmark(threads: Int) throws -> [Record] {
+        let computeBackend = try BackendChoice.make(name: backend, device: device, threads: threads, cpuActivations: activations)
+        let network: LlamaModel
+        let typeName: String
+        if CheckpointModel.isFolder(model) {
+            // A Hugging Face or Meta checkpoint folder: benchmarks work on token ids, no tokenizer needed.
+            network = try LlamaModel.load(folder: model, backend: computeBackend)
+            typeName = URL(fileURLWithPath: model).lastPathComponent + " (folder)"
+        } else {
+            let gguf = try GGUFFile(path: model)
+            network = try LlamaModel(gguf: gguf, backend: computeBackend)
+            typeName = (gguf.metadata["general.name"]?.string ?? "llama") + " " + (gguf.info("blk.0.ffn_up.weight")?.type?.description ?? "?")
+        }
+        let c = network.configuration
+        // Deterministic token ids spread over the vocabulary (content does not change the cost).
+        var generator = SeededGenerator(seed: 1)
+        let longestPrompt = max(nPrompt.values.max() ?? 0, 1)
+        let prompt = (0 ..< longestPrompt).map { _ in Int32(generator.next() % UInt64(c.vocabularySize)) }
+        let state = try network.makeState(contextLength: max(longestPrompt, (nGen.values.max() ?? 0) + 1),
+                                          batchCapacity: batch)
+        var records: [Record] = []
+        for n in nPrompt.values where n > 0 {
+            let samples = try measure {
+                state.truncate(to: 0)
+                _ = try network.forward(Array(prompt[..<n]), state: state)
+                return n
+            }
+            records.append(record(typeName, samples, threads: threads, nPrompt: n, nGen: 0))
+        }
+        for n in nGen.values where n > 0 {
+            let samples = try measure {
+                state.truncate(to: 0)
+                var token = prompt[0]
+                for _ in 0 ..< n {
+                    let logits = try network.forward([token], state: state)
+                    token = Sampler.argmax(logits)
+                }
+                return n
+            }
+            records.append(record(typeName, samples, threads: threads, nPrompt: 0, nGen: n))
+        }
+        return records
+    }
+
     private func measure(_ body: () throws -> Int) throws -> [Double] {
         _ = try body()  // warm-up: page in the weights, start the threads
         return try (0 ..< repetitions).map { _ in
@@ -113,7 +137,7 @@ struct LlamaBench: ParsableCommand {
         }
     }
 
-    private func record(_ type: String, _ samples: [Double], nPrompt: Int, nGen: Int) -> Record {
+    private func record(_ type: String, _ samples: [Double], threads: Int, nPrompt: Int, nGen: Int) -> Record {
         let mean = samples.reduce(0, +) / Double(samples.count)
         let variance = samples.count > 1 ? samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(samples.count - 1) : 0
         return Record(model_type: type, backend: backend, n_threads: threads, n_prompt: nPrompt, n_gen: nGen,

@@ -5,19 +5,7 @@ import Testing
 /// The `llama-logits` example end to end: its .npy output against the transformers reference, and its errors.
 @Suite("llama-logits")
 struct LogitsToolTests {
-    /// The built tool, next to the test bundle in the build folder.
-    static func toolPath() throws -> String {
-        let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [buildDirectory, buildDirectory.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("llama-logits").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        let fallback = TestSupport.packageRoot.appendingPathComponent(".build/release/llama-logits").path
-        guard FileManager.default.isExecutableFile(atPath: fallback) else {
-            throw TestSupport.MissingModel(path: "llama-logits (build it with `swift build -c release --build-tests`)")
-        }
-        return fallback
-    }
+    static func toolPath() throws -> String { try TestSupport.toolPath("llama-logits") }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let process = Process()
