@@ -3,7 +3,9 @@
 // Decode reads every weight once per token, so these kernels are about instructions per weight and about
 // keeping the memory system busy:
 // - four weight rows per pass share every load of x (the block functions are inlined four times and the
-//   compiler reuses the loads of x among them);
+//   compiler reuses the loads of x among them); the four are two adjacent rows from each half of the range,
+//   so the streams through memory come from two distant regions (see lk_row_groups); eight rows per pass
+//   spilled registers and read no faster;
 // - 4-bit codes are looked up, not converted: a block's sixteen possible values (d*q + m, d*(q - 8), or a
 //   K-quant sub-block's d*q - m) are computed into one register with the same float32 operations gguf-py
 //   uses, and vpermps picks each element's value by its nibble. The products are exactly x times the values
@@ -163,32 +165,32 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
 
 // --- The row driver: four rows per pass, then single rows -------------------------------------------------
 
-// Rows per pass: they share every load of x, and each is a stream of its own through memory. Four measured
-// best here (eight spill registers and read no faster).
-enum { GROUP = 4 };
-
 #define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, BLOCK, TAIL)                                                     \
     AVX512 void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k,   \
                      float *y) {                                                                          \
         const float *table = lk_fp16_table();                                                             \
         const int64_t nb = k / ELEMS;                                                                     \
-        int64_t n = n0;                                                                                   \
-        for (; n + GROUP <= n1; n += GROUP) {                                                             \
-            const uint8_t *r = w + (size_t)n * row_bytes;                                                 \
-            __m512 acc[GROUP];                                                                            \
-            for (int i = 0; i < GROUP; i++) acc[i] = _mm512_setzero_ps();                                 \
+        int64_t half;                                                                                     \
+        const int64_t groups = lk_row_groups(n0, n1, &half);                                              \
+        for (int64_t g = 0; g < groups; g++) {                                                            \
+            const uint8_t *r[4];                                                                          \
+            __m512 acc[4];                                                                                \
+            for (int i = 0; i < 4; i++) {                                                                 \
+                r[i] = w + (size_t)lk_group_row(n0, half, g, i) * row_bytes;                              \
+                acc[i] = _mm512_setzero_ps();                                                             \
+            }                                                                                             \
             for (int64_t b = 0; b < nb; b++) {                                                            \
                 const size_t o = (size_t)b * BYTES;                                                       \
                 const float *xb = x + b * ELEMS;                                                          \
-                for (int i = 0; i < GROUP; i++) {                                                         \
-                    LK_PREFETCH_LINES(r + (size_t)i * row_bytes, o, BYTES);                                  \
-                    acc[i] = BLOCK(r + (size_t)i * row_bytes + o, xb, table, acc[i]);                     \
+                for (int i = 0; i < 4; i++) {                                                             \
+                    LK_PREFETCH_LINES(r[i], o, BYTES);                                                    \
+                    acc[i] = BLOCK(r[i] + o, xb, table, acc[i]);                                          \
                 }                                                                                         \
             }                                                                                             \
-            for (int i = 0; i < GROUP; i++)                                                               \
-                y[n + i] = _mm512_reduce_add_ps(acc[i]) + TAIL(r + (size_t)i * row_bytes, x, k);          \
+            for (int i = 0; i < 4; i++)                                                                   \
+                y[lk_group_row(n0, half, g, i)] = _mm512_reduce_add_ps(acc[i]) + TAIL(r[i], x, k);        \
         }                                                                                                 \
-        for (; n < n1; n++) {                                                                             \
+        for (int64_t n = n0 + 2 * half; n < n1; n++) {                                                    \
             const uint8_t *r = w + (size_t)n * row_bytes;                                                 \
             __m512 a = _mm512_setzero_ps();                                                               \
             for (int64_t b = 0; b < nb; b++) a = BLOCK(r + (size_t)b * BYTES, x + b * ELEMS, table, a);   \

@@ -261,6 +261,10 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// Prefill: each pool thread expands tiles of its weight rows to float32 and multiplies them with a
     /// single-threaded OpenBLAS sgemm (one set of threads: OpenBLAS's own would compete with the pool's).
     private func blasMatmul(_ a: CPUTensor, _ w: CPUTensor, _ o: CPUTensor, rows: Int) throws {
+        // sgemm takes 32-bit sizes.
+        guard [rows, w.rows, a.columns, o.columns].allSatisfy({ $0 <= Int(Int32.max) }) else {
+            throw BackendError.shapeMismatch("matmul of \(rows)x\(a.columns) by \(w.rows)x\(w.columns) exceeds sgemm's 32-bit sizes")
+        }
         let done = lk_matmul_blas(pool, singleThreadedSgemm, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
                                   a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns))
         if done == 0 { throw BackendError.outOfMemory(bytes: threads * (1 << 20), backend: name) }
