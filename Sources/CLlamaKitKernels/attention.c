@@ -129,8 +129,8 @@ static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static void attn_decode_task(void *p, int ith, int nth) {
     const attn_ctx *c = p;
     const int64_t n = c->pos0 + 1, group = c->heads / c->kv_heads, stride = c->kv_heads * c->hd;
-    const int64_t per = ceil_div(n, nth);
-    const int64_t j0 = per * ith < n ? per * ith : n, j1 = j0 + per < n ? j0 + per : n;
+    int64_t j0, j1;
+    lk_split_range(n, 1, ith, nth, &j0, &j1);
     float *mine = c->partials + (size_t)ith * (size_t)c->heads * (size_t)(c->hd + 2);
     if (j0 >= j1) {
         for (int64_t h = 0; h < c->heads; h++) mine[h * (c->hd + 2) + 1] = 0.0f;  // no positions: weight 0

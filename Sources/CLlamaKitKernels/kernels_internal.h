@@ -6,6 +6,14 @@
 /// fp16 bit pattern → float32 for all 65,536 patterns (built once, thread-safe); block scales are read through it.
 const float *lk_fp16_table(void);
 
+/// Splits [0, n) into nth nearly equal ranges, each but the last a multiple of `unit`; returns thread ith's.
+static inline void lk_split_range(int64_t n, int64_t unit, int ith, int nth, int64_t *begin, int64_t *end) {
+    int64_t per = (n + nth - 1) / nth;
+    per = (per + unit - 1) / unit * unit;
+    *begin = per * ith < n ? per * ith : n;
+    *end = *begin + per < n ? *begin + per : n;
+}
+
 /// Decode kernels: y[n] = dot(W[n, :], x) for rows n in [n0, n1), float32 on the stored weights.
 typedef void (*lk_rows_fn)(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x,
                            int64_t k, float *y);

@@ -68,11 +68,6 @@ lk_rows_q8_fn lk_decode_rows_q8_kernel(int isa, int type) {
     return NULL;
 }
 
-int lk_matvec_q8_supported(int isa, int type) {
-    isa = isa < lk_cpu_isa() ? isa : lk_cpu_isa();
-    return lk_decode_rows_q8_kernel(isa, type) != NULL;
-}
-
 #if defined(__x86_64__)
 // Row-range wrappers of the AVX2 int8 dot products.
 #define LK_Q8_ROWS_AVX2(NAME, DOT)                                                                          \
@@ -258,18 +253,11 @@ typedef struct {
     const float *x; int64_t m; int64_t k; float *y; int64_t ldy;
 } matmul_ctx;
 
-static void split_range(int64_t n, int64_t unit, int ith, int nth, int64_t *begin, int64_t *end) {
-    int64_t per = (n + nth - 1) / nth;
-    per = (per + unit - 1) / unit * unit;
-    *begin = per * ith < n ? per * ith : n;
-    *end = *begin + per < n ? *begin + per : n;
-}
-
 // Expand each weight row once, then reuse it for every activation row.
 static void matmul_task(void *arg, int ith, int nth) {
     const matmul_ctx *c = arg;
     int64_t r0, r1;
-    split_range(c->n_out, 1, ith, nth, &r0, &r1);
+    lk_split_range(c->n_out, 1, ith, nth, &r0, &r1);
     if (r0 >= r1) return;
     float *row = malloc((size_t)c->k * sizeof(float));
     if (!row) return;
@@ -305,7 +293,7 @@ typedef struct {
 static void blas_task(void *p, int ith, int nth) {
     const blas_ctx *c = p;
     int64_t r0, r1;
-    split_range(c->n_out, 16, ith, nth, &r0, &r1);
+    lk_split_range(c->n_out, 16, ith, nth, &r0, &r1);
     float *tile = c->tiles + (size_t)ith * (size_t)(c->tile_rows * c->k);
     for (int64_t row = r0; row < r1; row += c->tile_rows) {
         const int64_t rows = min64(r1 - row, c->tile_rows);

@@ -1,19 +1,9 @@
 // Parallel ops of the CPU backend besides matrix products and attention: row expansion, norms, RoPE, activations.
 #include "llamakit_kernels.h"
+#include "kernels_internal.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "kernels_internal.h"
-
-// Splits [0, n) into nth nearly equal ranges; returns thread ith's range.
-static void split_range(int64_t n, int ith, int nth, int64_t *begin, int64_t *end) {
-    const int64_t per = (n + nth - 1) / nth;
-    *begin = per * ith < n ? per * ith : n;
-    *end = *begin + per < n ? *begin + per : n;
-}
-
-
 
 void lk_get_rows(int type, const void *table, size_t row_bytes, int64_t k,
                  const int32_t *ids, int64_t n, float *out) {
@@ -28,7 +18,7 @@ typedef struct { const float *x, *weight; float eps; float *out; int64_t rows, n
 static void norm_task(void *p, int ith, int nth) {
     const norm_ctx *c = p;
     int64_t r0, r1;
-    split_range(c->rows, ith, nth, &r0, &r1);
+    lk_split_range(c->rows, 1, ith, nth, &r0, &r1);
     for (int64_t r = r0; r < r1; r++) {
         const float *x = c->x + r * c->n;
         float *o = c->out + r * c->n;
@@ -52,7 +42,7 @@ typedef struct { float *x; int64_t rows, heads, hd, pos0; const float *inv_freq;
 static void rope_task(void *p, int ith, int nth) {
     const rope_ctx *c = p;
     int64_t r0, r1;
-    split_range(c->rows, ith, nth, &r0, &r1);
+    lk_split_range(c->rows, 1, ith, nth, &r0, &r1);
     const int64_t half = c->hd / 2;
     float *cs = malloc((size_t)half * 2 * sizeof(float));
     if (!cs) return;
@@ -92,7 +82,7 @@ typedef struct { const float *gate, *up; float *out; int64_t n; } swiglu_ctx;
 static void swiglu_task(void *p, int ith, int nth) {
     const swiglu_ctx *c = p;
     int64_t a, b;
-    split_range(c->n, ith, nth, &a, &b);
+    lk_split_range(c->n, 1, ith, nth, &a, &b);
     for (int64_t i = a; i < b; i++) {
         const float g = c->gate[i];
         c->out[i] = (g / (1.0f + expf(-g))) * c->up[i];

@@ -72,9 +72,6 @@ typedef struct {
 int lk_matvec(lk_pool *pool, int isa, const lk_projection *p, int count, const float *x, int64_t k, int gated,
               int int8_activations);
 
-/// Whether the int8-activation path has kernels for `type` at level `isa` on this CPU.
-int lk_matvec_q8_supported(int isa, int type);
-
 /// A row-major single-threaded sgemm: c[m x n] = a[m x k] · b[n x k]ᵀ (as cblas_sgemm with NoTrans, Trans,
 /// alpha 1, beta 0). The CPU backend passes OpenBLAS's; the kernels themselves link no BLAS.
 typedef void (*lk_sgemm_fn)(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc);
