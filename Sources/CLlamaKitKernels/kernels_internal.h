@@ -44,32 +44,49 @@ int lk_attention_decode_avx512_supported(int64_t hd, int64_t group);
 void lk_attention_decode_avx512(const float *q, const float *k, const float *v, int64_t kv_heads, int64_t group,
                                 int64_t hd, int64_t j0, int64_t j1, float scale, float *m, float *l, float *o);
 
-#if defined(__x86_64__)
-/// Bytes ahead of each row stream the decode kernels prefetch (measured on Ice Lake server: 8-16 KiB reach the
-/// bandwidth of a tuned read loop; a few hundred bytes gain little, 24 KiB was slower).
-enum { LK_PREFETCH_AHEAD = 12 * 1024 };
+/// The order in which a decode kernel takes the rows [n0, n1): passes of `regions` × `adjacent` rows that
+/// share each load of x, `adjacent` neighbouring rows from each of `regions` distant parts of the range. Each
+/// region is read front to back, so a core keeps `regions` streams through memory, each in pages of its own
+/// (the L2 streamer follows one forward stream per 4 KiB page).
+/// - Long ranges take eight regions of one row (LK_FAR_*). On an 8B-shaped layer, interleaved runs on 2 cores:
+///   7-10 % faster than two regions of two rows, for Q4_0, Q4_1, Q8_0, F16 and BF16, exact and int8 (twelve
+///   regions were 10 % slower in the 4-bit int8 kernel and no faster elsewhere).
+/// - Short ranges (SmolLM2's matrices come in chunks of 16-140 KiB) take two regions of two rows (LK_NEAR_*):
+///   on SmolLM2's shapes eight regions were 10 % slower in the Q4_1 int8 kernel (no faster exact). Two regions
+///   of two had beaten four adjacent rows by 7 % on the 8B layer.
+enum { LK_FAR_REGIONS = 8, LK_FAR_ADJACENT = 1, LK_NEAR_REGIONS = 2, LK_NEAR_ADJACENT = 2 };
+/// Ranges of at least this many bytes of weights take the far plan.
+enum { LK_FAR_MIN_BYTES = 256 * 1024 };
+/// Rows per pass of either plan; work is handed out in multiples of it.
+enum { LK_ROWS_PER_PASS_MAX = 8 };
 
-/// One prefetch per 64-byte line of a row stream, for a kernel step that reads STEP bytes of the row at offset
-/// o: steps smaller than a line prefetch only when they start a new line, larger ones every line they span.
+typedef struct { int64_t groups, region, rest; } lk_row_plan;   // passes, rows per region, first single row
+static inline lk_row_plan lk_plan_rows(int64_t n0, int64_t n1, int regions, int adjacent) {
+    const int64_t region = (n1 - n0) / (regions * adjacent) * adjacent;
+    return (lk_row_plan){ region / adjacent, region, n0 + regions * region };
+}
+/// Row i (0 to regions × adjacent - 1) of pass g.
+static inline int64_t lk_plan_row(const lk_row_plan *plan, int64_t n0, int adjacent, int64_t g, int i) {
+    return n0 + adjacent * g + i % adjacent + (i / adjacent) * plan->region;
+}
+
+#if defined(__x86_64__)
+/// Bytes ahead of each row stream the decode kernels prefetch, for the near and far row plans (measured on Ice
+/// Lake server: four streams read fastest 8-16 KiB ahead, eight streams 6 KiB ahead, 2-5 % ahead of 4, 8 and
+/// 12 KiB; both fill about as much of the 48 KiB L1).
+enum { LK_NEAR_PREFETCH = 12 * 1024, LK_FAR_PREFETCH = 6 * 1024 };
+
+/// One prefetch per 64-byte line of a row stream, AHEAD bytes ahead, for a kernel step that reads STEP bytes of
+/// the row at offset o: steps smaller than a line prefetch only when they start a new line, larger ones every
+/// line they span.
 /// (One linear stream ahead of a whole group of rows, tried instead, read 5-10 % slower.)
-#define LK_PREFETCH_LINES(row, o, STEP)                                                                   \
+#define LK_PREFETCH_LINES(row, o, STEP, AHEAD)                                                            \
     do {                                                                                                  \
         for (size_t line_ = 0; line_ < ((size_t)(STEP) + 63) / 64; line_++) {                             \
             if ((STEP) >= 64 || ((o) & 63) < (size_t)(STEP))                                              \
-                _mm_prefetch((const char *)((row) + (o) + 64 * line_ + LK_PREFETCH_AHEAD), _MM_HINT_T0);  \
+                _mm_prefetch((const char *)((row) + (o) + 64 * line_ + (AHEAD)), _MM_HINT_T0);            \
         }                                                                                                 \
     } while (0)
-
-/// The decode kernels take their rows four at a time, two from each half of their range: rows n, n+1 and the
-/// same two `half` rows later. Four streams in two distant regions keep more DRAM requests in flight than four
-/// adjacent rows (measured: a q4_0-shaped read pattern went from ~21 to ~26 GB/s on 2 cores). Returns the
-/// number of such groups in [n0, n1); rows from n0 + 2 * half on are left for single-row code.
-static inline int64_t lk_row_groups(int64_t n0, int64_t n1, int64_t *half) {
-    *half = (n1 - n0) / 4 * 2;
-    return *half / 2;
-}
-/// Row i (0 to 3) of group g.
-static inline int64_t lk_group_row(int64_t n0, int64_t half, int64_t g, int i) { return n0 + 2 * g + (i & 1) + (i >> 1) * half; }
 
 #define LK_DECLARE_Q8_ROWS(name) \
     void name(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a, int64_t k, float *y);

@@ -2,17 +2,16 @@
 //
 // Decode reads every weight once per token, so these kernels are about instructions per weight and about
 // keeping the memory system busy:
-// - four weight rows per pass share every load of x (the block functions are inlined four times and the
-//   compiler reuses the loads of x among them); the four are two adjacent rows from each half of the range,
-//   so the streams through memory come from two distant regions (see lk_row_groups); eight rows per pass
-//   spilled registers and read no faster;
+// - four or eight weight rows per pass share every load of x (the block functions are inlined that many times
+//   and the compiler reuses the loads of x among them); they come from distant regions of the range, so each
+//   region is a stream of its own through memory (see lk_plan_rows);
 // - 4-bit codes are looked up, not converted: a block's sixteen possible values (d*q + m, d*(q - 8), or a
 //   K-quant sub-block's d*q - m) are computed into one register with the same float32 operations gguf-py
 //   uses, and vpermps picks each element's value by its nibble. The products are exactly x times the values
 //   the row expands to;
 // - fp16 block scales are read through a 64K-entry table, so broadcasting one costs a load, not a shuffle;
 // - each row stream is prefetched well ahead: on one core, DRAM bandwidth is bounded by the misses in
-//   flight, and the hardware prefetcher alone stays too close behind four interleaved streams.
+//   flight, and the hardware prefetcher alone stays too close behind several interleaved streams.
 // Compiled for AVX-512 through target attributes and chosen at run time (see lk_cpu_isa).
 #include "llamakit_kernels.h"
 #include "kernels_internal.h"
@@ -163,39 +162,49 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
     return _mm512_reduce_add_ps(_mm512_mul_ps(w, xv));
 }
 
-// --- The row driver: four rows per pass, then single rows -------------------------------------------------
+// --- The row driver: passes of several rows (see lk_plan_rows), then single rows --------------------------
 
-#define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, BLOCK, TAIL)                                                     \
-    AVX512 void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k,   \
-                     float *y) {                                                                          \
-        const float *table = lk_fp16_table();                                                             \
-        const int64_t nb = k / ELEMS;                                                                     \
-        int64_t half;                                                                                     \
-        const int64_t groups = lk_row_groups(n0, n1, &half);                                              \
-        for (int64_t g = 0; g < groups; g++) {                                                            \
-            const uint8_t *r[4];                                                                          \
-            __m512 acc[4];                                                                                \
-            for (int i = 0; i < 4; i++) {                                                                 \
-                r[i] = w + (size_t)lk_group_row(n0, half, g, i) * row_bytes;                              \
-                acc[i] = _mm512_setzero_ps();                                                             \
-            }                                                                                             \
-            for (int64_t b = 0; b < nb; b++) {                                                            \
-                const size_t o = (size_t)b * BYTES;                                                       \
-                const float *xb = x + b * ELEMS;                                                          \
-                for (int i = 0; i < 4; i++) {                                                             \
-                    LK_PREFETCH_LINES(r[i], o, BYTES);                                                    \
-                    acc[i] = BLOCK(r[i] + o, xb, table, acc[i]);                                          \
-                }                                                                                         \
-            }                                                                                             \
-            for (int i = 0; i < 4; i++)                                                                   \
-                y[lk_group_row(n0, half, g, i)] = _mm512_reduce_add_ps(acc[i]) + TAIL(r[i], x, k);        \
-        }                                                                                                 \
-        for (int64_t n = n0 + 2 * half; n < n1; n++) {                                                    \
-            const uint8_t *r = w + (size_t)n * row_bytes;                                                 \
-            __m512 a = _mm512_setzero_ps();                                                               \
-            for (int64_t b = 0; b < nb; b++) a = BLOCK(r + (size_t)b * BYTES, x + b * ELEMS, table, a);   \
-            y[n] = _mm512_reduce_add_ps(a) + TAIL(r, x, k);                                               \
-        }                                                                                                 \
+// The rows [n0, n1) in passes of REGIONS × ADJACENT rows that share every load of x.
+#define LK_ROWS_PASSES(NAME, ELEMS, BYTES, BLOCK, TAIL, REGIONS, ADJACENT, AHEAD)                            \
+    static AVX512 void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x,       \
+                            int64_t k, float *y) {                                                           \
+        enum { R = (REGIONS) * (ADJACENT) };                                                                 \
+        const float *table = lk_fp16_table();                                                                \
+        const int64_t nb = k / ELEMS;                                                                        \
+        const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
+        for (int64_t g = 0; g < plan.groups; g++) {                                                          \
+            const uint8_t *r[R];                                                                             \
+            __m512 acc[R];                                                                                   \
+            for (int i = 0; i < R; i++) {                                                                    \
+                r[i] = w + (size_t)lk_plan_row(&plan, n0, ADJACENT, g, i) * row_bytes;                       \
+                acc[i] = _mm512_setzero_ps();                                                                \
+            }                                                                                                \
+            for (int64_t b = 0; b < nb; b++) {                                                               \
+                const size_t o = (size_t)b * BYTES;                                                          \
+                const float *xb = x + b * ELEMS;                                                             \
+                for (int i = 0; i < R; i++) {                                                                \
+                    LK_PREFETCH_LINES(r[i], o, BYTES, AHEAD);                                                \
+                    acc[i] = BLOCK(r[i] + o, xb, table, acc[i]);                                             \
+                }                                                                                            \
+            }                                                                                                \
+            for (int i = 0; i < R; i++)                                                                      \
+                y[lk_plan_row(&plan, n0, ADJACENT, g, i)] = _mm512_reduce_add_ps(acc[i]) + TAIL(r[i], x, k); \
+        }                                                                                                    \
+        for (int64_t n = plan.rest; n < n1; n++) {                                                           \
+            const uint8_t *r = w + (size_t)n * row_bytes;                                                    \
+            __m512 a = _mm512_setzero_ps();                                                                  \
+            for (int64_t b = 0; b < nb; b++) a = BLOCK(r + (size_t)b * BYTES, x + b * ELEMS, table, a);      \
+            y[n] = _mm512_reduce_add_ps(a) + TAIL(r, x, k);                                                  \
+        }                                                                                                    \
+    }
+
+// A kernel in its two row plans, and the entry point that picks one by the bytes of the range.
+#define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, BLOCK, TAIL)                                                           \
+    LK_ROWS_PASSES(NAME##_near, ELEMS, BYTES, BLOCK, TAIL, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH) \
+    LK_ROWS_PASSES(NAME##_far, ELEMS, BYTES, BLOCK, TAIL, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH)     \
+    void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k, float *y) {  \
+        if ((size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES) NAME##_far(w, row_bytes, n0, n1, x, k, y);         \
+        else NAME##_near(w, row_bytes, n0, n1, x, k, y);                                                          \
     }
 
 #define NO_TAIL(row, x, k) 0.0f

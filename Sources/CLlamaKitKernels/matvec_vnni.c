@@ -3,8 +3,9 @@
 //
 // Sixteen lanes hold two 32-element blocks: lanes 0-7 the first, lanes 8-15 the second. Constant offsets
 // cost no integer work: Q4_0's "- 8" and the +128 that makes Q8_0's signed codes unsigned are taken back in
-// the float step that scales the integer sums (a multiple of d_x · sum(q_x) per block). Four weight rows
-// share every activation load (two from each half of the range, see lk_row_groups). About seven instructions per 64 products.
+// the float step that scales the integer sums (a multiple of d_x · sum(q_x) per block). Four or eight
+// weight rows share every activation load (from distant regions of the range, see lk_plan_rows). About seven
+// instructions per 64 products.
 #include "llamakit_kernels.h"
 #include "kernels_internal.h"
 #include <string.h>
@@ -81,40 +82,51 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
 #define LAST_Q8_0(r, a, k) (k / 32 % 2 ? lk_dot_q8_0_q8_avx2(r + (k / 32 - 1) * 34, a->q + k - 32, a->d + k / 32 - 1, 32) : 0.0f)
 
 
-#define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, OFFSET, LAST)                                                   \
-    VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,   \
-                   int64_t k, float *y) {                                                                   \
-        const float *table = lk_fp16_table();                                                               \
-        const int64_t pairs = k / 64;                                                                       \
-        int64_t half;                                                                                       \
-        const int64_t groups = lk_row_groups(n0, n1, &half);                                                \
-        for (int64_t g = 0; g < groups; g++) {                                                              \
-            const uint8_t *r[4];                                                                            \
-            __m512 acc[4];                                                                                  \
-            for (int i = 0; i < 4; i++) {                                                                   \
-                r[i] = w + (size_t)lk_group_row(n0, half, g, i) * row_bytes;                                \
-                acc[i] = _mm512_setzero_ps();                                                               \
-            }                                                                                               \
-            for (int64_t p = 0; p < pairs; p++) {                                                           \
-                const size_t o = (size_t)p * 2 * BYTES;                                                     \
-                const pair_x x = load_pair(a, p, OFFSET);                                                   \
-                for (int i = 0; i < 4; i++) {                                                               \
-                    LK_PREFETCH_LINES(r[i], o, 2 * BYTES);                                                  \
-                    acc[i] = PAIR(r[i] + o, &x, table, acc[i]);                                             \
-                }                                                                                           \
-            }                                                                                               \
-            for (int i = 0; i < 4; i++)                                                                     \
-                y[lk_group_row(n0, half, g, i)] = _mm512_reduce_add_ps(acc[i]) + LAST(r[i], a, k);          \
-        }                                                                                                   \
-        for (int64_t n = n0 + 2 * half; n < n1; n++) {                                                      \
-            const uint8_t *r = w + (size_t)n * row_bytes;                                                   \
-            __m512 acc = _mm512_setzero_ps();                                                               \
-            for (int64_t p = 0; p < pairs; p++) {                                                           \
-                const pair_x x = load_pair(a, p, OFFSET);                                                   \
-                acc = PAIR(r + (size_t)p * 2 * BYTES, &x, table, acc);                                      \
-            }                                                                                               \
-            y[n] = _mm512_reduce_add_ps(acc) + LAST(r, a, k);                                               \
-        }                                                                                                   \
+// The rows [n0, n1) in passes of REGIONS × ADJACENT rows that share every activation load (see lk_plan_rows).
+#define LK_Q8_ROWS_PASSES(NAME, BYTES, PAIR, OFFSET, LAST, REGIONS, ADJACENT, AHEAD)                         \
+    static VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1,                         \
+                          const lk_q8_activations *a, int64_t k, float *y) {                                 \
+        enum { R = (REGIONS) * (ADJACENT) };                                                                 \
+        const float *table = lk_fp16_table();                                                                \
+        const int64_t pairs = k / 64;                                                                        \
+        const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
+        for (int64_t g = 0; g < plan.groups; g++) {                                                          \
+            const uint8_t *r[R];                                                                             \
+            __m512 acc[R];                                                                                   \
+            for (int i = 0; i < R; i++) {                                                                    \
+                r[i] = w + (size_t)lk_plan_row(&plan, n0, ADJACENT, g, i) * row_bytes;                       \
+                acc[i] = _mm512_setzero_ps();                                                                \
+            }                                                                                                \
+            for (int64_t p = 0; p < pairs; p++) {                                                            \
+                const size_t o = (size_t)p * 2 * BYTES;                                                      \
+                const pair_x x = load_pair(a, p, OFFSET);                                                    \
+                for (int i = 0; i < R; i++) {                                                                \
+                    LK_PREFETCH_LINES(r[i], o, 2 * BYTES, AHEAD);                                            \
+                    acc[i] = PAIR(r[i] + o, &x, table, acc[i]);                                              \
+                }                                                                                            \
+            }                                                                                                \
+            for (int i = 0; i < R; i++)                                                                      \
+                y[lk_plan_row(&plan, n0, ADJACENT, g, i)] = _mm512_reduce_add_ps(acc[i]) + LAST(r[i], a, k); \
+        }                                                                                                    \
+        for (int64_t n = plan.rest; n < n1; n++) {                                                           \
+            const uint8_t *r = w + (size_t)n * row_bytes;                                                    \
+            __m512 acc = _mm512_setzero_ps();                                                                \
+            for (int64_t p = 0; p < pairs; p++) {                                                            \
+                const pair_x x = load_pair(a, p, OFFSET);                                                    \
+                acc = PAIR(r + (size_t)p * 2 * BYTES, &x, table, acc);                                       \
+            }                                                                                                \
+            y[n] = _mm512_reduce_add_ps(acc) + LAST(r, a, k);                                                \
+        }                                                                                                    \
+    }
+
+// A kernel in its two row plans, and the entry point that picks one by the bytes of the range.
+#define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, OFFSET, LAST)                                                          \
+    LK_Q8_ROWS_PASSES(NAME##_near, BYTES, PAIR, OFFSET, LAST, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH) \
+    LK_Q8_ROWS_PASSES(NAME##_far, BYTES, PAIR, OFFSET, LAST, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH)     \
+    void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a, int64_t k,    \
+              float *y) {                                                                                           \
+        if ((size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES) NAME##_far(w, row_bytes, n0, n1, a, k, y);           \
+        else NAME##_near(w, row_bytes, n0, n1, a, k, y);                                                            \
     }
 
 LK_Q8_ROWS_KERNEL(lk_matvec_q4_0_q8_vnni, 18, q4_0_pair, Q4_0_OFFSET, LAST_Q4_0)
