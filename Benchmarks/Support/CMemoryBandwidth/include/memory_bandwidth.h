@@ -9,7 +9,7 @@ extern "C" {
 /// Which loop to time. Bytes counted as STREAM counts them: read = 1x, copy = 2x, triad = 3x the array size.
 typedef enum {
     LKB_READ = 0,            // one pass over each thread's slice, every 64-byte line read; hardware prefetch only
-    LKB_READ_PREFETCH = 1,   // the same with software prefetch 12 KiB ahead (as the decode kernels do)
+    LKB_READ_PREFETCH = 1,   // the same with software prefetch 12 KiB ahead (as the decode kernels do on short ranges)
     LKB_READ_STREAMS = 2,    // each slice read as 8 interleaved streams, software prefetch: the most this
                              // machine's cores pull from memory in our measurements
     LKB_COPY = 3,            // a[i] = b[i]
