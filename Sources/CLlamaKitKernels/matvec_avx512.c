@@ -69,28 +69,10 @@ BLOCK_FN __m512 q8_0_block(const uint8_t *b, const float *x, const float *table,
 
 // --- Q4_K: 256 elements in 8 sub-blocks of 32, each with a 6-bit scale and min; value = (d*sc)*q - dmin*m ----
 
-// The eight 6-bit scales and mins of a Q4_K block (bytes s[0..11]) times d and dmin, unpacked as gguf-py
-// does, four sub-blocks per 32-bit word: sub-blocks 0-3 take the low 6 bits of s[0..3] (scales) and s[4..7]
-// (mins); 4-7 take a nibble of s[8..11] and the top 2 bits of s[0..3] or s[4..7]. About 20 instructions for
-// all sixteen, where unpacking them one at a time took over 80 (the kernel got ~4 % faster: most of its work
-// is the per-element lookups below).
-static inline AVX512 void q4_K_scales(const uint8_t *s, float d, float dmin, float *scale, float *offset) {
-    uint32_t a, b, c;
-    memcpy(&a, s, 4);
-    memcpy(&b, s + 4, 4);
-    memcpy(&c, s + 8, 4);
-    const uint64_t sc = (uint64_t)(a & 0x3F3F3F3Fu) | (uint64_t)((c & 0x0F0F0F0Fu) | ((a >> 2) & 0x30303030u)) << 32;
-    const uint64_t mn = (uint64_t)(b & 0x3F3F3F3Fu) | (uint64_t)(((c >> 4) & 0x0F0F0F0Fu) | ((b >> 2) & 0x30303030u)) << 32;
-    const __m256 scf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)sc)));
-    const __m256 mnf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn)));
-    _mm256_storeu_ps(scale, _mm256_mul_ps(_mm256_set1_ps(d), scf));
-    _mm256_storeu_ps(offset, _mm256_mul_ps(_mm256_set1_ps(dmin), mnf));
-}
-
 BLOCK_FN __m512 q4_K_block(const uint8_t *b, const float *x, const float *table, __m512 acc) {
     const uint8_t *q = b + 16;
     float scale[8], offset[8];
-    q4_K_scales(b + 4, table[u16_at(b)], table[u16_at(b + 2)], scale, offset);
+    lk_q4_K_scales(b + 4, table[u16_at(b)], table[u16_at(b + 2)], scale, offset);
     // Bytes q[32c ... 32c+31]: low nibbles are sub-block 2c, high nibbles sub-block 2c + 1.
     for (int c = 0; c < 4; c++, q += 32, x += 64) {
         const __m512 lo = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(scale[2 * c]), codes_0_15()), _mm512_set1_ps(offset[2 * c]));

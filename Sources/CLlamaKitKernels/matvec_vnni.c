@@ -132,4 +132,83 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
 LK_Q8_ROWS_KERNEL(lk_matvec_q4_0_q8_vnni, 18, q4_0_pair, Q4_0_OFFSET, LAST_Q4_0)
 LK_Q8_ROWS_KERNEL(lk_matvec_q4_1_q8_vnni, 20, q4_1_pair, Q4_1_OFFSET, LAST_Q4_1)
 LK_Q8_ROWS_KERNEL(lk_matvec_q8_0_q8_vnni, 34, q8_0_pair, Q8_0_OFFSET, LAST_Q8_0)
+// --- Q4_K: super-blocks of 256 = four block pairs, each pair the low and high nibbles of 32 bytes ----------
+//
+// Per sub-block j: d_x (d sc_j) sum(q_w q_x) - (dmin m_j) d_x sum(q_x). A pair's 32 code bytes hold sub-block
+// 2c in their low nibbles and 2c + 1 in their high ones, which is already the lane order GFNI's split gives
+// (lanes 0-7, 8-15), so one 32-byte load feeds 64 products.
+static inline VNNI __m512 q4_K_pair(const uint8_t *codes, const pair_x *x, __m512 scale, __m512 offset, __m512 acc) {
+    const long long low = 0x0102040800000000LL, high = 0x1020408000000000LL;
+    const __m512i both = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)codes));
+    const __m512i q = _mm512_gf2p8affine_epi64_epi8(both, _mm512_setr_epi64(low, low, low, low, high, high, high, high), 0);
+    const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, x->q);
+    acc = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(sum), x->d), scale, acc);
+    return _mm512_fnmadd_ps(offset, x->s8, acc);
+}
+
+// The d·sc and dmin·m of one super-block, sub-block j in lane j (lanes 8-15 unused).
+typedef struct { __m512 scale, offset; } q4_K_factors;
+static inline VNNI q4_K_factors q4_K_factors_of(const uint8_t *b, const float *table) {
+    float scale[8], offset[8];
+    lk_q4_K_scales(b + 4, table[u16_at(b)], table[u16_at(b + 2)], scale, offset);
+    return (q4_K_factors){ _mm512_castps256_ps512(_mm256_loadu_ps(scale)), _mm512_castps256_ps512(_mm256_loadu_ps(offset)) };
+}
+
+// Pair c of a super-block: sub-block 2c's factor in lanes 0-7 and 2c + 1's in lanes 8-15.
+static inline VNNI __m512 pair_lanes(__m512 factors, int c) {
+    return _mm512_permutexvar_ps(_mm512_add_epi32(_mm512_set1_epi32(2 * c),
+                                                  _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)), factors);
+}
+
+// One super-block of one row: its factors stay in registers for the four pairs.
+static inline VNNI __m512 q4_K_superblock(const uint8_t *b, const lk_q8_activations *a, int64_t sb, const float *table,
+                                          __m512 acc) {
+    const q4_K_factors f = q4_K_factors_of(b, table);
+    for (int c = 0; c < 4; c++) {
+        const pair_x x = load_pair(a, 4 * sb + c, 0);
+        acc = q4_K_pair(b + 16 + 32 * c, &x, pair_lanes(f.scale, c), pair_lanes(f.offset, c), acc);
+    }
+    return acc;
+}
+
+// Rows in passes as the other kernels; within a super-block each row runs its four pairs in turn, so its
+// factors stay in registers (the activations come from L1 for every row).
+#define LK_Q4_K_Q8_PASSES(NAME, REGIONS, ADJACENT, AHEAD)                                                     \
+    static VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1,                         \
+                          const lk_q8_activations *a, int64_t k, float *y) {                                 \
+        enum { R = (REGIONS) * (ADJACENT) };                                                                 \
+        const float *table = lk_fp16_table();                                                                \
+        const int64_t blocks = k / 256;                                                                      \
+        const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
+        for (int64_t g = 0; g < plan.groups; g++) {                                                          \
+            const uint8_t *r[R];                                                                             \
+            __m512 acc[R];                                                                                   \
+            for (int i = 0; i < R; i++) {                                                                    \
+                r[i] = w + (size_t)lk_plan_row(&plan, n0, ADJACENT, g, i) * row_bytes;                       \
+                acc[i] = _mm512_setzero_ps();                                                                \
+            }                                                                                                \
+            for (int64_t sb = 0; sb < blocks; sb++) {                                                        \
+                const size_t o = (size_t)sb * 144;                                                           \
+                for (int i = 0; i < R; i++) {                                                                \
+                    LK_PREFETCH_LINES(r[i], o, 144, AHEAD);                                                  \
+                    acc[i] = q4_K_superblock(r[i] + o, a, sb, table, acc[i]);                                \
+                }                                                                                            \
+            }                                                                                                \
+            for (int i = 0; i < R; i++) y[lk_plan_row(&plan, n0, ADJACENT, g, i)] = _mm512_reduce_add_ps(acc[i]); \
+        }                                                                                                    \
+        for (int64_t n = plan.rest; n < n1; n++) {                                                           \
+            const uint8_t *row = w + (size_t)n * row_bytes;                                                  \
+            __m512 acc = _mm512_setzero_ps();                                                                \
+            for (int64_t sb = 0; sb < blocks; sb++) acc = q4_K_superblock(row + (size_t)sb * 144, a, sb, table, acc); \
+            y[n] = _mm512_reduce_add_ps(acc);                                                                \
+        }                                                                                                    \
+    }
+
+LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_near, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH)
+LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_far, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH)
+void lk_matvec_q4_K_q8_vnni(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,
+                            int64_t k, float *y) {
+    if ((size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES) lk_matvec_q4_K_q8_vnni_far(w, row_bytes, n0, n1, a, k, y);
+    else lk_matvec_q4_K_q8_vnni_near(w, row_bytes, n0, n1, a, k, y);
+}
 #endif
