@@ -69,6 +69,11 @@ static inline lk_row_plan lk_plan_rows(int64_t n0, int64_t n1, int regions, int 
 static inline int64_t lk_plan_row(const lk_row_plan *plan, int64_t n0, int adjacent, int64_t g, int i) {
     return n0 + adjacent * g + i % adjacent + (i / adjacent) * plan->region;
 }
+/// The `count` row pointers of pass g into w.
+static inline void lk_plan_pass(const lk_row_plan *plan, const uint8_t *w, size_t row_bytes, int64_t n0, int adjacent,
+                                int64_t g, int count, const uint8_t **rows) {
+    for (int i = 0; i < count; i++) rows[i] = w + (size_t)lk_plan_row(plan, n0, adjacent, g, i) * row_bytes;
+}
 
 #if defined(__x86_64__)
 #include <immintrin.h>

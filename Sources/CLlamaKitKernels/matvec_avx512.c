@@ -170,11 +170,9 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
         const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
         for (int64_t g = 0; g < plan.groups; g++) {                                                          \
             const uint8_t *r[R];                                                                             \
+            lk_plan_pass(&plan, w, row_bytes, n0, ADJACENT, g, R, r);                                        \
             __m512 acc[R];                                                                                   \
-            for (int i = 0; i < R; i++) {                                                                    \
-                r[i] = w + (size_t)lk_plan_row(&plan, n0, ADJACENT, g, i) * row_bytes;                       \
-                acc[i] = _mm512_setzero_ps();                                                                \
-            }                                                                                                \
+            for (int i = 0; i < R; i++) acc[i] = _mm512_setzero_ps();                                        \
             for (int64_t b = 0; b < nb; b++) {                                                               \
                 const size_t o = (size_t)b * BYTES;                                                          \
                 const float *xb = x + b * ELEMS;                                                             \

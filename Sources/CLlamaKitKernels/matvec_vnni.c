@@ -92,11 +92,9 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
         const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
         for (int64_t g = 0; g < plan.groups; g++) {                                                          \
             const uint8_t *r[R];                                                                             \
+            lk_plan_pass(&plan, w, row_bytes, n0, ADJACENT, g, R, r);                                        \
             __m512 acc[R];                                                                                   \
-            for (int i = 0; i < R; i++) {                                                                    \
-                r[i] = w + (size_t)lk_plan_row(&plan, n0, ADJACENT, g, i) * row_bytes;                       \
-                acc[i] = _mm512_setzero_ps();                                                                \
-            }                                                                                                \
+            for (int i = 0; i < R; i++) acc[i] = _mm512_setzero_ps();                                        \
             for (int64_t p = 0; p < pairs; p++) {                                                            \
                 const size_t o = (size_t)p * 2 * BYTES;                                                      \
                 const pair_x x = load_pair(a, p, OFFSET);                                                    \
@@ -182,11 +180,9 @@ static inline VNNI __m512 q4_K_superblock(const uint8_t *b, const lk_q8_activati
         const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
         for (int64_t g = 0; g < plan.groups; g++) {                                                          \
             const uint8_t *r[R];                                                                             \
+            lk_plan_pass(&plan, w, row_bytes, n0, ADJACENT, g, R, r);                                        \
             __m512 acc[R];                                                                                   \
-            for (int i = 0; i < R; i++) {                                                                    \
-                r[i] = w + (size_t)lk_plan_row(&plan, n0, ADJACENT, g, i) * row_bytes;                       \
-                acc[i] = _mm512_setzero_ps();                                                                \
-            }                                                                                                \
+            for (int i = 0; i < R; i++) acc[i] = _mm512_setzero_ps();                                        \
             for (int64_t sb = 0; sb < blocks; sb++) {                                                        \
                 const size_t o = (size_t)sb * 144;                                                           \
                 for (int i = 0; i < R; i++) {                                                                \
