@@ -60,9 +60,27 @@ enum { LK_FAR_MIN_BYTES = 256 * 1024 };
 /// Rows per pass of either plan; work is handed out in multiples of it.
 enum { LK_ROWS_PER_PASS_MAX = 8 };
 
-typedef struct { int64_t groups, region, rest; } lk_row_plan;   // passes, rows per region, first single row
-static inline lk_row_plan lk_plan_rows(int64_t n0, int64_t n1, int regions, int adjacent) {
-    const int64_t region = (n1 - n0) / (regions * adjacent) * adjacent;
+typedef struct { int64_t groups, region, rest; } lk_row_plan;   // passes, rows per region, first row left over
+/// Regions whose starts lie a multiple of 4 KiB apart would compete for the same L1 sets (and their loads
+/// 4K-alias): with 2304-byte rows (Q4_0, 4096 columns) that is every region of a multiple of 16 rows, which
+/// the pool's chunks usually are. So with four regions or more the region is shortened by up to three passes
+/// to spread the starts over a 4 KiB page, and the rows left over go to the short-range plan. (Measured with
+/// one thread on 32768 × 4096 Q4_0: 32760 rows, whose regions are 4095 rows, read 30 % faster than 32768.)
+static inline lk_row_plan lk_plan_rows(int64_t n0, int64_t n1, size_t row_bytes, int regions, int adjacent) {
+    const int64_t even = (n1 - n0) / (regions * adjacent) * adjacent;
+    int64_t region = even;
+    if (regions >= 4) {
+        unsigned best = 0;  // the smallest distance between two region starts, modulo 4 KiB
+        for (int64_t r = even; r > 0 && r >= even - 3 * adjacent; r -= adjacent) {
+            unsigned gap = 4096;
+            for (int i = 1; i < regions; i++) {
+                const unsigned d = (unsigned)(((uint64_t)r * row_bytes * (uint64_t)i) % 4096);
+                const unsigned circular = d < 4096 - d ? d : 4096 - d;
+                gap = circular < gap ? circular : gap;
+            }
+            if (gap > best) { best = gap; region = r; }
+        }
+    }
     return (lk_row_plan){ region / adjacent, region, n0 + regions * region };
 }
 /// Row i (0 to regions × adjacent - 1) of pass g.

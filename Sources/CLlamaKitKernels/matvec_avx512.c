@@ -161,13 +161,13 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
 // --- The row driver: passes of several rows (see lk_plan_rows), then single rows --------------------------
 
 // The rows [n0, n1) in passes of REGIONS × ADJACENT rows that share every load of x.
-#define LK_ROWS_PASSES(NAME, ELEMS, BYTES, BLOCK, TAIL, REGIONS, ADJACENT, AHEAD)                            \
+#define LK_ROWS_PASSES(NAME, ELEMS, BYTES, BLOCK, TAIL, REGIONS, ADJACENT, AHEAD, REST)                      \
     static AVX512 void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x,       \
                             int64_t k, float *y) {                                                           \
         enum { R = (REGIONS) * (ADJACENT) };                                                                 \
         const float *table = lk_fp16_table();                                                                \
         const int64_t nb = k / ELEMS;                                                                        \
-        const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
+        const lk_row_plan plan = lk_plan_rows(n0, n1, row_bytes, REGIONS, ADJACENT);                         \
         for (int64_t g = 0; g < plan.groups; g++) {                                                          \
             const uint8_t *r[R];                                                                             \
             lk_plan_pass(&plan, w, row_bytes, n0, ADJACENT, g, R, r);                                        \
@@ -184,6 +184,8 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
             for (int i = 0; i < R; i++)                                                                      \
                 y[lk_plan_row(&plan, n0, ADJACENT, g, i)] = _mm512_reduce_add_ps(acc[i]) + TAIL(r[i], x, k); \
         }                                                                                                    \
+        const lk_rows_fn rest = REST;                                                                        \
+        if (rest) { rest(w, row_bytes, plan.rest, n1, x, k, y); return; }                                    \
         for (int64_t n = plan.rest; n < n1; n++) {                                                           \
             const uint8_t *r = w + (size_t)n * row_bytes;                                                    \
             __m512 a = _mm512_setzero_ps();                                                                  \
@@ -192,10 +194,11 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
         }                                                                                                    \
     }
 
-// A kernel in its two row plans, and the entry point that picks one by the bytes of the range.
-#define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, BLOCK, TAIL)                                                           \
-    LK_ROWS_PASSES(NAME##_near, ELEMS, BYTES, BLOCK, TAIL, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH) \
-    LK_ROWS_PASSES(NAME##_far, ELEMS, BYTES, BLOCK, TAIL, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH)     \
+// A kernel in its two row plans (the far one leaves its last rows to the near one), and the entry point that
+// picks one by the bytes of the range.
+#define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, BLOCK, TAIL)                                                                 \
+    LK_ROWS_PASSES(NAME##_near, ELEMS, BYTES, BLOCK, TAIL, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL) \
+    LK_ROWS_PASSES(NAME##_far, ELEMS, BYTES, BLOCK, TAIL, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near) \
     void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k, float *y) {  \
         if ((size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES) NAME##_far(w, row_bytes, n0, n1, x, k, y);         \
         else NAME##_near(w, row_bytes, n0, n1, x, k, y);                                                          \

@@ -83,13 +83,13 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
 
 
 // The rows [n0, n1) in passes of REGIONS × ADJACENT rows that share every activation load (see lk_plan_rows).
-#define LK_Q8_ROWS_PASSES(NAME, BYTES, PAIR, OFFSET, LAST, REGIONS, ADJACENT, AHEAD)                         \
+#define LK_Q8_ROWS_PASSES(NAME, BYTES, PAIR, OFFSET, LAST, REGIONS, ADJACENT, AHEAD, REST)                   \
     static VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1,                         \
                           const lk_q8_activations *a, int64_t k, float *y) {                                 \
         enum { R = (REGIONS) * (ADJACENT) };                                                                 \
         const float *table = lk_fp16_table();                                                                \
         const int64_t pairs = k / 64;                                                                        \
-        const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
+        const lk_row_plan plan = lk_plan_rows(n0, n1, row_bytes, REGIONS, ADJACENT);                         \
         for (int64_t g = 0; g < plan.groups; g++) {                                                          \
             const uint8_t *r[R];                                                                             \
             lk_plan_pass(&plan, w, row_bytes, n0, ADJACENT, g, R, r);                                        \
@@ -106,6 +106,8 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
             for (int i = 0; i < R; i++)                                                                      \
                 y[lk_plan_row(&plan, n0, ADJACENT, g, i)] = _mm512_reduce_add_ps(acc[i]) + LAST(r[i], a, k); \
         }                                                                                                    \
+        const lk_rows_q8_fn rest = REST;                                                                     \
+        if (rest) { rest(w, row_bytes, plan.rest, n1, a, k, y); return; }                                    \
         for (int64_t n = plan.rest; n < n1; n++) {                                                           \
             const uint8_t *r = w + (size_t)n * row_bytes;                                                    \
             __m512 acc = _mm512_setzero_ps();                                                                \
@@ -117,10 +119,11 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
         }                                                                                                    \
     }
 
-// A kernel in its two row plans, and the entry point that picks one by the bytes of the range.
-#define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, OFFSET, LAST)                                                          \
-    LK_Q8_ROWS_PASSES(NAME##_near, BYTES, PAIR, OFFSET, LAST, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH) \
-    LK_Q8_ROWS_PASSES(NAME##_far, BYTES, PAIR, OFFSET, LAST, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH)     \
+// A kernel in its two row plans (the far one leaves its last rows to the near one), and the entry point that
+// picks one by the bytes of the range.
+#define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, OFFSET, LAST)                                                                \
+    LK_Q8_ROWS_PASSES(NAME##_near, BYTES, PAIR, OFFSET, LAST, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL) \
+    LK_Q8_ROWS_PASSES(NAME##_far, BYTES, PAIR, OFFSET, LAST, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near) \
     void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a, int64_t k,    \
               float *y) {                                                                                           \
         if ((size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES) NAME##_far(w, row_bytes, n0, n1, a, k, y);           \
@@ -171,13 +174,13 @@ static inline VNNI __m512 q4_K_superblock(const uint8_t *b, const lk_q8_activati
 
 // Rows in passes as the other kernels; within a super-block each row runs its four pairs in turn, so its
 // factors stay in registers (the activations come from L1 for every row).
-#define LK_Q4_K_Q8_PASSES(NAME, REGIONS, ADJACENT, AHEAD)                                                     \
+#define LK_Q4_K_Q8_PASSES(NAME, REGIONS, ADJACENT, AHEAD, REST)                                               \
     static VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1,                         \
                           const lk_q8_activations *a, int64_t k, float *y) {                                 \
         enum { R = (REGIONS) * (ADJACENT) };                                                                 \
         const float *table = lk_fp16_table();                                                                \
         const int64_t blocks = k / 256;                                                                      \
-        const lk_row_plan plan = lk_plan_rows(n0, n1, REGIONS, ADJACENT);                                    \
+        const lk_row_plan plan = lk_plan_rows(n0, n1, row_bytes, REGIONS, ADJACENT);                         \
         for (int64_t g = 0; g < plan.groups; g++) {                                                          \
             const uint8_t *r[R];                                                                             \
             lk_plan_pass(&plan, w, row_bytes, n0, ADJACENT, g, R, r);                                        \
@@ -192,6 +195,8 @@ static inline VNNI __m512 q4_K_superblock(const uint8_t *b, const lk_q8_activati
             }                                                                                                \
             for (int i = 0; i < R; i++) y[lk_plan_row(&plan, n0, ADJACENT, g, i)] = _mm512_reduce_add_ps(acc[i]); \
         }                                                                                                    \
+        const lk_rows_q8_fn rest = REST;                                                                     \
+        if (rest) { rest(w, row_bytes, plan.rest, n1, a, k, y); return; }                                    \
         for (int64_t n = plan.rest; n < n1; n++) {                                                           \
             const uint8_t *row = w + (size_t)n * row_bytes;                                                  \
             __m512 acc = _mm512_setzero_ps();                                                                \
@@ -200,8 +205,8 @@ static inline VNNI __m512 q4_K_superblock(const uint8_t *b, const lk_q8_activati
         }                                                                                                    \
     }
 
-LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_near, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH)
-LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_far, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH)
+LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_near, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL)
+LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_far, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, lk_matvec_q4_K_q8_vnni_near)
 void lk_matvec_q4_K_q8_vnni(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,
                             int64_t k, float *y) {
     if ((size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES) lk_matvec_q4_K_q8_vnni_far(w, row_bytes, n0, n1, a, k, y);
