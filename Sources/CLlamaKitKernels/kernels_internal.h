@@ -57,8 +57,11 @@ void lk_attention_decode_avx512(const float *q, const float *k, const float *v, 
 enum { LK_FAR_REGIONS = 8, LK_FAR_ADJACENT = 1, LK_NEAR_REGIONS = 2, LK_NEAR_ADJACENT = 2 };
 /// Ranges of at least this many bytes of weights take the far plan.
 enum { LK_FAR_MIN_BYTES = 256 * 1024 };
-/// Rows per pass of either plan; work is handed out in multiples of it.
-enum { LK_ROWS_PER_PASS_MAX = 8 };
+static inline int lk_takes_far_plan(int64_t n0, int64_t n1, size_t row_bytes) {
+    return (size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES;
+}
+/// Rows per pass of either plan (the far plan's is the larger); work is handed out in multiples of it.
+enum { LK_ROWS_PER_PASS_MAX = LK_FAR_REGIONS * LK_FAR_ADJACENT };
 
 typedef struct { int64_t groups, region, rest; } lk_row_plan;   // passes, rows per region, first row left over
 /// Regions whose starts lie a multiple of 4 KiB apart would compete for the same L1 sets (and their loads
@@ -114,12 +117,13 @@ enum { LK_NEAR_PREFETCH = 12 * 1024, LK_FAR_PREFETCH = 6 * 1024 };
         }                                                                                                 \
     } while (0)
 
-// The eight 6-bit scales and mins of a Q4_K block (bytes s[0..11]) times d and dmin (exact and int8 kernels), unpacked as gguf-py
-// does, four sub-blocks per 32-bit word: sub-blocks 0-3 take the low 6 bits of s[0..3] (scales) and s[4..7]
+// The eight 6-bit scales and mins of a Q4_K block (bytes s[0..11]) times d and dmin, for the exact and int8
+// kernels, unpacked as gguf-py does, four sub-blocks per 32-bit word: sub-blocks 0-3 take the low 6 bits of s[0..3] (scales) and s[4..7]
 // (mins); 4-7 take a nibble of s[8..11] and the top 2 bits of s[0..3] or s[4..7]. About 20 instructions for
 // all sixteen, where unpacking them one at a time took over 80 (the kernel got ~4 % faster: most of its work
 // is the per-element lookups below).
-__attribute__((target("avx2"))) static inline void lk_q4_K_scales(const uint8_t *s, float d, float dmin, float *scale, float *offset) {
+__attribute__((target("avx2")))
+static inline void lk_q4_K_scales(const uint8_t *s, float d, float dmin, float *scale, float *offset) {
     uint32_t a, b, c;
     memcpy(&a, s, 4);
     memcpy(&b, s + 4, 4);

@@ -124,8 +124,8 @@ static void quantize_activations_portable(const float *x, int64_t k, void *scrat
 }
 
 #if defined(__x86_64__)
-// The same rounding with AVX-512, bit for bit on finite values: the same max, division and products, and vcvtps2dq rounds to
-// nearest even as lrintf does in the default rounding mode. (The scalar loop, with a libm call per value,
+// The same rounding with AVX-512, bit for bit on finite values: the same max, division and products, and
+// vcvtps2dq rounds to nearest even as lrintf does in the default rounding mode. (The scalar loop, with a libm call per value,
 // took about 2 % of SmolLM2's int8 decode; it runs on one thread while the others wait.)
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void quantize_activations_avx512(const float *x, int64_t k, void *scratch, lk_q8_activations *a) {

@@ -126,7 +126,7 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
     LK_Q8_ROWS_PASSES(NAME##_far, BYTES, PAIR, OFFSET, LAST, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near) \
     void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a, int64_t k,    \
               float *y) {                                                                                           \
-        if ((size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES) NAME##_far(w, row_bytes, n0, n1, a, k, y);           \
+        if (lk_takes_far_plan(n0, n1, row_bytes)) NAME##_far(w, row_bytes, n0, n1, a, k, y);                        \
         else NAME##_near(w, row_bytes, n0, n1, a, k, y);                                                            \
     }
 
@@ -209,7 +209,7 @@ LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_near, LK_NEAR_REGIONS, LK_NEAR_ADJACENT
 LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_far, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, lk_matvec_q4_K_q8_vnni_near)
 void lk_matvec_q4_K_q8_vnni(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,
                             int64_t k, float *y) {
-    if ((size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES) lk_matvec_q4_K_q8_vnni_far(w, row_bytes, n0, n1, a, k, y);
+    if (lk_takes_far_plan(n0, n1, row_bytes)) lk_matvec_q4_K_q8_vnni_far(w, row_bytes, n0, n1, a, k, y);
     else lk_matvec_q4_K_q8_vnni_near(w, row_bytes, n0, n1, a, k, y);
 }
 #endif

@@ -14,7 +14,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         /// float32 activations on the stored weights: the reference path (default).
         case float32
         /// Activations rounded to 8-bit blocks for Q4_0/Q4_1/Q8_0 decode matmuls (and Q4_K on CPUs with
-        /// AVX-512 VNNI), as llama.cpp does: faster, approximate (KL divergence against float32 is measured in the tests and in Docs/Accuracy.md).
+        /// AVX-512 VNNI), as llama.cpp does: faster, approximate (KL divergence against float32 is measured in
+        /// the tests and in Docs/Accuracy.md).
         case int8
     }
 

@@ -5,8 +5,8 @@ import Testing
 
 /// The CPU backend's decode kernels at every instruction-set level this machine runs (so the AVX2 and
 /// portable fallbacks are checked on an AVX-512 machine too), on odd shapes: 37 rows (passes of four plus
-/// one; stacked copies for the long-range passes of eight), float rows of 519 columns (a masked tail), 4-bit rows of 7 blocks (an odd block after two-block
-/// steps), K-quant rows of 3 super-blocks. References are gguf-py's expansion times x in float64
+/// one; stacked copies for the long-range passes of eight), float rows of 519 columns (a masked tail), 4-bit
+/// rows of 7 blocks (an odd block after two-block steps), K-quant rows of 3 super-blocks. References are gguf-py's expansion times x in float64
 /// (Tests/Fixtures/make_kernel_fixtures.py).
 @Suite("Decode kernels on odd shapes, every instruction-set level")
 struct DecodeKernelTests {
@@ -55,9 +55,10 @@ struct DecodeKernelTests {
         }
     }
 
-    /// The fixture's 37 rows stacked `copies` times: a matrix tall enough (over 1 MiB) that the kernels take
-    /// their long-range row order (eight distant regions per pass, see kernels_internal.h) on both threads.
-    static func tiled(_ host: HostTensor, copies: Int) -> HostTensor {
+    /// The fixture's 37 rows stacked until they pass 1 MiB: tall enough that the kernels take their
+    /// long-range row order (eight distant regions per pass, see kernels_internal.h) on both threads.
+    static func tall(_ host: HostTensor) -> HostTensor {
+        let copies = (1 << 20) / host.bytes.count + 1
         let allocation = HostAllocation(count: host.bytes.count * copies)
         for c in 0 ..< copies {
             if let base = host.bytes.baseAddress {
@@ -71,8 +72,7 @@ struct DecodeKernelTests {
     @Test(arguments: TensorTypeTests.types)
     func exactDecodeOfTallMatricesMatchesGGUFPy(type: TensorType) throws {
         let c = try Self.load(type)
-        let copies = max(1, (1 << 20) / c.host.bytes.count + 1)
-        let tall = Self.tiled(c.host, copies: copies)
+        let tall = Self.tall(c.host)
         for level in Self.levels {
             for threads in [1, 2] {
                 let y = try Self.decode(CPUBackend(threads: threads, instructionSet: level), tall, c.x)
@@ -108,8 +108,7 @@ struct DecodeKernelTests {
         }
 
         // The fixture itself (short-range row order) and stacked copies of it (long-range order).
-        let tall = Self.tiled(c.host, copies: max(1, (1 << 20) / c.host.bytes.count + 1))
-        for host in [c.host, tall] {
+        for host in [c.host, Self.tall(c.host)] {
             // Q4_K has an int8 kernel for VNNI only (below it stays exact, which `differs` would flag).
             for level in Self.levels where level >= (type == .q4_K ? .avx512VNNI : .avx2) {
                 for threads in [1, 2] {

@@ -67,8 +67,8 @@ typedef struct {
 /// Decode: y_i = W_i · x for `count` (1 to 4) projections of the same x (k floats), as one job on the pool
 /// with rows handed out in chunks. `gated` (count == 2, equal rows): p[0].y = silu(W_0 · x) * (W_1 · x), with
 /// p[1].y as scratch. `int8_activations`: round x to 8-bit blocks for the types that have such kernels
-/// (Q4_0, Q4_1, Q8_0; Q4_K with AVX-512 VNNI; approximate, see Docs/Accuracy.md); other types stay exact. Returns 0 (nothing written)
-/// for a bad count or shape, or if scratch could not be allocated; else 1.
+/// (Q4_0, Q4_1, Q8_0; Q4_K with AVX-512 VNNI; approximate, see Docs/Accuracy.md); other types stay exact.
+/// Returns 0 (nothing written) for a bad count or shape, or if scratch could not be allocated; else 1.
 int lk_matvec(lk_pool *pool, int isa, const lk_projection *p, int count, const float *x, int64_t k, int gated,
               int int8_activations);
 
