@@ -60,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
         nonisolated(unsafe) var x: (any BackendTensor)?
         nonisolated(unsafe) var y: (any BackendTensor)?
         let (m, n, k) = (512, 4096, 4096)
-        Benchmark("Prompt matmul \(type) \(m)x\(k) by \(n)x\(k), \(threads) threads",
+        Benchmark("Prompt matmul \(type) \(m)x\(k) by \(n)x\(k), \(threads) threads, \(activations)",
                   configuration: configuration(flops, iterations: 20), closure: { benchmark in
             guard let backend, let w, let x, let y else { return }
             for _ in benchmark.scaledIterations {
@@ -69,7 +69,7 @@ let benchmarks: @Sendable () -> Void = {
                 benchmark.measurement(flops, Int(2 * Double(m) * Double(n) * Double(k) / BenchmarkEnvironment.seconds(since: start) / 1e6))
             }
         }, setup: {
-            let cpu = CPUBackend(threads: threads)
+            let cpu = CPUBackend(threads: threads, activationPrecision: activations)
             w = try cpu.weight(RandomWeights.tensor(name: "w", type: type, rows: n, columns: k, seed: 8))
             x = try cpu.makeTensor(type: .f32, rows: m, columns: k)
             y = try cpu.makeTensor(type: .f32, rows: m, columns: n)

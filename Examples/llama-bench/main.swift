@@ -39,7 +39,7 @@ struct LlamaBench: ParsableCommand {
     var batch: Int = 512
     @Option(help: "Compute backend: cpu or opencl.")
     var backend: String = "cpu"
-    @Option(help: "Decode activation precision on the CPU: float32 (exact) or int8 (approximate, faster).")
+    @Option(help: "Activation precision on the CPU: float32 (exact) or int8 (approximate, faster; decode and prompt batches).")
     var activations: CPUBackend.ActivationPrecision = .float32
     @Option(help: "OpenCL device index (default: the first GPU); `llama-cli --list-devices` lists them.")
     var device: Int?

@@ -4,6 +4,8 @@ import LlamaKit
 import LlamaKitBackends
 import LlamaKitCPU
 
+extension CPUBackend.ActivationPrecision: ExpressibleByArgument {}
+
 /// Chat with a model, or continue a raw prompt. Generated text goes to stdout; timings go to stderr.
 @main
 struct LlamaCLI: ParsableCommand {
@@ -39,6 +41,8 @@ struct LlamaCLI: ParsableCommand {
     var ctx: Int = 4096
     @Option(help: "Compute backend: cpu or opencl.")
     var backend: String = "cpu"
+    @Option(help: "Activation precision on the CPU: float32 (exact) or int8 (approximate, faster; see Docs/Accuracy.md).")
+    var activations: CPUBackend.ActivationPrecision = .float32
     @Option(help: "OpenCL device index (default: the first GPU); see --list-devices.")
     var device: Int?
     @Flag(help: "List the compute devices and exit.")
@@ -67,7 +71,7 @@ struct LlamaCLI: ParsableCommand {
         let loadStart = Date()
         Self.log("loading \(model) ...")
         var shown = -1
-        let languageModel = try LanguageModel.load(path: model, backend: BackendChoice.make(name: backend, device: device, threads: threads)) { done, total in
+        let languageModel = try LanguageModel.load(path: model, backend: BackendChoice.make(name: backend, device: device, threads: threads, cpuActivations: activations)) { done, total in
             // A progress line for large files (a GPU backend uploads here; the CPU maps and reads ahead).
             guard total > 256 << 20 else { return }
             let percent = done * 100 / max(total, 1)

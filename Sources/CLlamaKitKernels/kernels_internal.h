@@ -25,6 +25,12 @@ typedef struct {
     const float *patterns;         // per pair of blocks: 16 lanes of d, then 16 lanes of s / 8 (lanes 0-7 first block)
 } lk_q8_activations;
 
+/// Bytes of scratch lk_quantize_activations needs for k values (k a multiple of 32).
+size_t lk_q8_scratch_bytes(int64_t k);
+/// Rounds x (k floats) to int8 blocks of 32 (q = round(x / d), d = max|x| / 127) into `scratch`; every int8
+/// kernel, decode and batch, takes its activations from here, so all round alike.
+void lk_quantize_activations(int isa, const float *x, int64_t k, void *scratch, lk_q8_activations *a);
+
 typedef void (*lk_rows_q8_fn)(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,
                               int64_t k, float *y);
 

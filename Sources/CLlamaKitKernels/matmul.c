@@ -84,8 +84,7 @@ LK_Q8_ROWS_AVX2(lk_matvec_q8_0_q8_avx2, lk_dot_q8_0_q8_avx2(w + (size_t)n * row_
 
 // --- Activations rounded to 8 bits (the opt-in approximate path) ---------------------------------------
 
-// Bytes of scratch quantize_activations needs for k values.
-static size_t q8_scratch_bytes(int64_t k) {
+size_t lk_q8_scratch_bytes(int64_t k) {
     const size_t nb = (size_t)(k / 32), pairs = (nb + 1) / 2;
     return pairs * 32 * sizeof(float) + nb * 2 * sizeof(float) + (size_t)k + 64;
 }
@@ -155,7 +154,7 @@ static void quantize_activations_avx512(const float *x, int64_t k, void *scratch
 }
 #endif
 
-static void quantize_activations(int isa, const float *x, int64_t k, void *scratch, lk_q8_activations *a) {
+void lk_quantize_activations(int isa, const float *x, int64_t k, void *scratch, lk_q8_activations *a) {
 #if defined(__x86_64__)
     if (isa >= LK_ISA_AVX512) { quantize_activations_avx512(x, k, scratch, a); return; }
 #endif
@@ -279,9 +278,9 @@ int lk_matvec(lk_pool *pool, int isa, const lk_projection *p, int count, const f
     }
     void *scratch = NULL;
     if (any_q8) {
-        scratch = malloc(q8_scratch_bytes(k));
+        scratch = malloc(lk_q8_scratch_bytes(k));
         if (!scratch) return 0;
-        quantize_activations(isa, x, k, scratch, &c.q8);
+        lk_quantize_activations(isa, x, k, scratch, &c.q8);
     }
     lk_pool_run(pool, matvec_task, &c);
     free(scratch);

@@ -9,13 +9,14 @@ import LlamaKit
 /// memory than the pages it touches. All computation is float32 on the stored weights (the exact path).
 /// One persistent thread pool serves every op; ops from concurrent sessions are serialised.
 public final class CPUBackend: Backend, @unchecked Sendable {
-    /// How decode matmuls treat activations.
+    /// How matmuls treat activations.
     public enum ActivationPrecision: String, Sendable, CaseIterable {
         /// float32 activations on the stored weights: the reference path (default).
         case float32
-        /// Activations rounded to 8-bit blocks for Q4_0/Q4_1/Q8_0 decode matmuls (and Q4_K on CPUs with
-        /// AVX-512 VNNI), as llama.cpp does: faster, approximate (KL divergence against float32 is measured in
-        /// the tests and in Docs/Accuracy.md).
+        /// Activations rounded to 8-bit blocks, as llama.cpp does: faster, approximate (KL divergence against
+        /// float32 is measured in the tests and in Docs/Accuracy.md). Decode: Q4_0, Q4_1 and Q8_0 weights
+        /// (AVX2 or better), and Q4_K with AVX-512 VNNI. Prompt batches: Q4_0, Q4_1 and Q8_0 with AVX-512
+        /// VNNI. Other types and levels stay float32.
         case int8
     }
 
@@ -44,7 +45,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public let threads: Int
     /// Batches with at least this many rows use OpenBLAS sgemm on expanded weight tiles.
     public var blasMinimumRows: Int
-    /// Activation precision of decode (single-row) matmuls; prompt batches always use float32.
+    /// Activation precision of matmuls (see ``ActivationPrecision`` for which types and levels it covers).
     public let activationPrecision: ActivationPrecision
     /// The kernel level in use: the one asked for, lowered to what the CPU offers.
     public let instructionSet: InstructionSet
@@ -156,6 +157,10 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         try locked {
             if rows == 1 {
                 try decode(a, [(w, o)], gated: false)
+            } else if activationPrecision == .int8,
+                      lk_matmul_q8(pool, isa, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
+                                   a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns)) == 1 {
+                // Batches on the int8 path: VNNI integer products on repacked tiles (Q4_0, Q4_1, Q8_0).
             } else if rows >= blasMinimumRows {
                 try blasMatmul(a, w, o, rows: rows)
             } else {

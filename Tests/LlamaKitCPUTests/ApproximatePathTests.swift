@@ -3,8 +3,8 @@ import LlamaKit
 import LlamaKitCPU
 import Testing
 
-/// The opt-in 8-bit-activation decode path: bounded error per matvec, and its effect on SmolLM2's
-/// next-token distribution measured against the exact float32 path.
+/// The opt-in 8-bit-activation path: bounded error per matvec and per batch, and its effect on SmolLM2's
+/// next-token distribution (decode and prompt prefill) measured against the exact float32 path.
 @Suite("8-bit activations (approximate path)")
 struct ApproximatePathTests {
     /// Rounding x to 32-value blocks with scale d = max|x|/127 moves each x by at most d/2, so a row's dot
@@ -58,6 +58,105 @@ struct ApproximatePathTests {
         print("int8 activations vs float32 on SmolLM2 (\(long.ids.count) positions): mean KL \(meanKL), max KL \(worstKL), argmax agreement \(agreement)")
         #expect(meanKL > 0, "the paths should differ")
         #expect(meanKL < 0.02 && agreement >= 0.9, "mean KL \(meanKL), argmax agreement \(agreement)")
+    }
+
+    /// Prompt batches on the int8 path (the VNNI batch kernel, at the levels that have it). The kernel fixture
+    /// is widened to 21 blocks, three fixture rows side by side, so each row spans two of the kernel's 16-block
+    /// chunks; its 37 rows make one full pass of 32 and a partial one; 11 tokens make groups of 4, 4, 2 and 1.
+    /// Token t's x is the fixture's x in each of the three segments times ±2^j, so every reference is a sum of
+    /// gguf-py's float64 products, int8 rounding scales exactly with it, and tokens differ in their codes'
+    /// signs (a mixed-up token shows). Levels without the kernel must give the exact path's results.
+    @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0])
+    func int8BatchesStayWithinTheirRoundingBound(type: TensorType) throws {
+        let c = try DecodeKernelTests.load(type)
+        let (rows, columns, segments, tokens) = (c.host.rows, c.host.columns, 3, 11)
+        let rowBytes = c.host.bytes.count / rows
+        let allocation = HostAllocation(count: rowBytes * segments * rows)
+        for row in 0 ..< rows {
+            for s in 0 ..< segments {
+                if let base = c.host.bytes.baseAddress {
+                    (allocation.pointer + (row * segments + s) * rowBytes)
+                        .copyMemory(from: base + (row + s) % rows * rowBytes, byteCount: rowBytes)
+                }
+            }
+        }
+        let wide = HostTensor(name: "wide", type: type, rows: rows, columns: columns * segments,
+                              bytes: allocation.buffer, owner: allocation)
+
+        // The per-row rounding bound for the fixture's x (as in the decode test), from the exact expansion.
+        let expander = CPUBackend(threads: 1)
+        let all = try expander.makeTensor(type: .f32, rows: rows, columns: columns)
+        try expander.getRows(expander.weight(c.host), ids: (0 ..< Int32(rows)).map { $0 }, into: all)
+        let w = try expander.read(all, rows: 0 ..< rows)
+        var bound = [Double](repeating: 0, count: rows)
+        for row in 0 ..< rows {
+            for j in 0 ..< columns {
+                let block = j / 32 * 32
+                let d = Double((block ..< block + 32).map { abs(c.x[$0]) }.max() ?? 0) / 127
+                bound[row] += d / 2 * Double(abs(w[row * columns + j]))
+            }
+        }
+
+        func factor(_ t: Int, _ s: Int) -> Float { ((t + 1) >> s & 1 == 1 ? -1 : 1) * [0.5, 1, 2][(t + s) % 3] }
+        var x: [Float] = []
+        for t in 0 ..< tokens { for s in 0 ..< segments { x += c.x.map { $0 * factor(t, s) } } }
+
+        for level in DecodeKernelTests.levels {
+            for threads in [1, 2] {
+                let backend = CPUBackend(threads: threads, activationPrecision: .int8, instructionSet: level)
+                let input = try backend.makeTensor(type: .f32, rows: tokens, columns: columns * segments)
+                let output = try backend.makeTensor(type: .f32, rows: tokens, columns: rows)
+                try backend.write(x, to: input, firstRow: 0)
+                try backend.matmul(input, weight: backend.weight(wide), into: output, rows: tokens)
+                let y = try backend.read(output, rows: 0 ..< tokens)
+                var differs = false
+                for t in 0 ..< tokens {
+                    for row in 0 ..< rows {
+                        var reference = 0.0, limit = 0.0, magnitude = 0.0
+                        for s in 0 ..< segments {
+                            let f = Double(factor(t, s)), base = (row + s) % rows
+                            reference += f * c.reference[base]
+                            limit += abs(f) * bound[base]
+                            magnitude += abs(f) * c.magnitude[base]
+                        }
+                        let error = abs(Double(y[t * rows + row]) - reference)
+                        differs = differs || error > 1e-6 * magnitude
+                        let allowed = level >= .avx512VNNI ? limit * 1.001 + 1e-5 * magnitude : 1e-5 * magnitude
+                        #expect(error <= allowed, "\(type) \(level) \(threads) threads token \(t) row \(row): error \(error) > \(allowed)")
+                    }
+                }
+                if level >= .avx512VNNI { #expect(differs, "\(type) \(level): the int8 batch kernel should differ from the exact path (is it used?)") }
+            }
+        }
+    }
+
+    @Test("Prompt prefill on the int8 path: KL against the exact path on SmolLM2")
+    func prefillKLAgainstExactPath() throws {
+        let gguf = try GGUFFile(path: TestSupport.modelPath)
+        let exact = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: 2))
+        let approximate = try LlamaModel(gguf: gguf, backend: CPUBackend(threads: 2, activationPrecision: .int8))
+        let long = try #require(try ModelParityTests.logitsCases().first { $0.positions.count >= 32 })
+        // One batch each: every matmul of the prompt, the tied output projection included, is a batch.
+        let p = try exact.forward(long.ids, state: exact.makeState(contextLength: 64), logits: .allPositions)
+        let q = try approximate.forward(long.ids, state: approximate.makeState(contextLength: 64), logits: .allPositions)
+        let vocab = exact.configuration.vocabularySize
+        var totalKL = 0.0, worstKL = 0.0, agree = 0
+        for position in 0 ..< long.ids.count {
+            let (a, b) = (Array(p[position * vocab ..< (position + 1) * vocab]), Array(q[position * vocab ..< (position + 1) * vocab]))
+            let kl = Self.kl(a, b)
+            totalKL += kl
+            worstKL = max(worstKL, kl)
+            if Sampler.argmax(a) == Sampler.argmax(b) { agree += 1 }
+        }
+        let meanKL = totalKL / Double(long.ids.count)
+        let agreement = Double(agree) / Double(long.ids.count)
+        print("int8 prefill vs float32 on SmolLM2 (\(long.ids.count) positions): mean KL \(meanKL), max KL \(worstKL), argmax agreement \(agreement)")
+        if CPUBackend.InstructionSet.detected >= .avx512VNNI {
+            #expect(meanKL > 0, "the paths should differ")
+            #expect(meanKL < 0.02 && agreement >= 0.9, "mean KL \(meanKL), argmax agreement \(agreement)")
+        } else {
+            #expect(meanKL == 0, "without VNNI, int8 batches take the exact path")
+        }
     }
 
     /// KL(softmax(p) ‖ softmax(q)) in float64.

@@ -8,7 +8,7 @@ public enum BenchmarkEnvironment {
         ProcessInfo.processInfo.environment["LLAMAKIT_BENCH_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
     }
 
-    /// Decode activations: `LLAMAKIT_BENCH_ACTIVATIONS` (`float32` or `int8`), else float32 (the exact path).
+    /// Matmul activations (decode and prompt): `LLAMAKIT_BENCH_ACTIVATIONS` (`float32` or `int8`), else float32 (the exact path).
     public static var activations: CPUBackend.ActivationPrecision {
         ProcessInfo.processInfo.environment["LLAMAKIT_BENCH_ACTIVATIONS"].flatMap(CPUBackend.ActivationPrecision.init(rawValue:)) ?? .float32
     }
