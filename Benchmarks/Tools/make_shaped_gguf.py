@@ -22,7 +22,7 @@ SHAPES = {"8b": dict(hidden=4096, heads=32, kv_heads=8, ffn=14336, layers=32),
 ap = argparse.ArgumentParser()
 ap.add_argument("--tokenizer-from", required=True)
 ap.add_argument("--shape", choices=SHAPES, default="8b")
-ap.add_argument("--type", choices=["q4_0", "q8_0", "bf16"], default="q4_0")
+ap.add_argument("--type", choices=["q4_0", "q4_k", "q8_0", "bf16"], default="q4_0")
 ap.add_argument("--layers", type=int, help="fewer layers than the real model (for a quick file)")
 ap.add_argument("--out", required=True)
 a = ap.parse_args()
@@ -45,6 +45,15 @@ def random_matrix(rows, cols):
     if a.type == "bf16":
         w = (rng.standard_normal((rows, cols), dtype=np.float32) * 0.02).view(np.uint32)
         return GGMLQuantizationType.BF16, (w >> 16).astype(np.uint16)
+    if a.type == "q4_k":
+        # 144-byte super-blocks of 256: fp16 d and dmin, twelve bytes of packed 6-bit scales and minimums
+        # (random), 128 bytes of nibbles (random). Weights d·sc·q - dmin·m: sc, q uniform make std ~ d · 36 · 4.6.
+        blocks = rng.integers(0, 256, size=(rows, cols // 256, 144), dtype=np.uint8)
+        d = (0.02 / (36 * 4.6) * rng.uniform(0.5, 1.5, size=(rows, cols // 256))).astype(np.float16)
+        dmin = (0.02 / (36 * 4.6) * 7.5 * rng.uniform(0.5, 1.5, size=(rows, cols // 256))).astype(np.float16)
+        blocks[:, :, 0:2] = d.view(np.uint8).reshape(rows, cols // 256, 2)
+        blocks[:, :, 2:4] = dmin.view(np.uint8).reshape(rows, cols // 256, 2)
+        return GGMLQuantizationType.Q4_K, blocks.reshape(rows, -1)
     if a.type == "q8_0":
         blocks = np.empty((rows, cols // 32, 34), dtype=np.uint8)
         blocks[:, :, 2:] = rng.integers(0, 256, size=(rows, cols // 32, 32), dtype=np.uint8)
@@ -75,7 +84,7 @@ w.add_rope_freq_base(500000.0)
 w.add_layer_norm_rms_eps(1e-5)
 w.add_vocab_size(vocab)
 w.add_rope_dimension_count(hd)
-w.add_file_type({"q4_0": 2, "q8_0": 7, "bf16": 32}[a.type])
+w.add_file_type({"q4_0": 2, "q4_k": 14, "q8_0": 7, "bf16": 32}[a.type])
 w.add_tokenizer_model(text(field(tok, "tokenizer.ggml.model")))
 w.add_tokenizer_pre(text(field(tok, "tokenizer.ggml.pre")))
 w.add_token_list([bytes(p).decode() for p in field(tok, "tokenizer.ggml.tokens")])

@@ -26,7 +26,7 @@
 enum { TILE = 16, HALVES = 2, ROWS = TILE * HALVES, GROUPS = 8, TOKENS = 4, CHUNK_BLOCKS = 16 };
 
 // 32 rows repacked: per block and half (rows 0-15, 16-31), GROUPS code vectors (lane r: row r's codes 4g ...
-// 4g + 3 as unsigned bytes); per block and half, the sixteen rows' scales and (Q4_1) minimums.
+// 4g + 3 as unsigned bytes); per block and half, the sixteen rows' scales and (Q4_1, Q4_K) minimums.
 typedef struct { __m512i *codes; float *scales, *mins; } packed_tile;
 
 // Sixteen dwords, one per row, at byte offset `at` of each row's block (index: the rows' byte offsets).
@@ -65,17 +65,61 @@ TILE_FN void repack_tile(const int type, const uint8_t *rows, const __m512i inde
     }
 }
 
+// Q4_K: super-blocks of 256 elements, eight sub-blocks of 32 with 6-bit scales sc_j and minimums m_j; value
+// = (d sc_j) q - dmin m_j, so each sub-block is a block of this kernel with scale d sc_j and minimum
+// -dmin m_j (the Q4_1 form). The scales are unpacked sixteen rows at a time as gguf-py unpacks them: for
+// j < 4 the low 6 bits of bytes j (scales) and j + 4 (minimums); for j >= 4 a nibble of byte j + 4 and the
+// top 2 bits of byte j - 4 (scales) or j (minimums). Bytes qs[32c ... 32c + 31] hold sub-block 2c in their low
+// nibbles and 2c + 1 in their high ones.
+TILE_FN void repack_q4_K(const uint8_t *rows, const __m512i index[HALVES], int64_t b0, int64_t b1, packed_tile t) {
+    const __m512i low6 = _mm512_set1_epi32(63), low4 = _mm512_set1_epi32(15), low2 = _mm512_set1_epi32(3);
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    for (int64_t sb = b0 / 8; sb < b1 / 8; sb++) {
+        const uint8_t *at = rows + (size_t)sb * 144;
+        for (int h = 0; h < HALVES; h++) {
+            const __m512i head = rows_dword(index[h], at);
+            const __m512 d = fp16_lanes(head), dmin = fp16_lanes(_mm512_srli_epi32(head, 16));
+            const __m512i a = rows_dword(index[h], at + 4), b = rows_dword(index[h], at + 8), c = rows_dword(index[h], at + 12);
+            for (int j = 0; j < 8; j++) {
+                const int shift = 8 * (j % 4);
+                __m512i sc, mn;
+                if (j < 4) {
+                    sc = _mm512_and_si512(_mm512_srli_epi32(a, shift), low6);
+                    mn = _mm512_and_si512(_mm512_srli_epi32(b, shift), low6);
+                } else {
+                    sc = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, shift), low4),
+                                         _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a, shift + 6), low2), 4));
+                    mn = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, shift + 4), low4),
+                                         _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(b, shift + 6), low2), 4));
+                }
+                const int64_t block = 8 * sb + j;
+                _mm512_store_ps(t.scales + (HALVES * block + h) * TILE, _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc)));
+                _mm512_store_ps(t.mins + (HALVES * block + h) * TILE,
+                                _mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(mn))));
+            }
+            const uint8_t *qs = at + 16;
+            for (int pair = 0; pair < 4; pair++) {
+                for (int g = 0; g < GROUPS; g++) {
+                    const __m512i v = rows_dword(index[h], qs + 32 * pair + 4 * g);
+                    t.codes[(HALVES * (8 * sb + 2 * pair) + h) * GROUPS + g] = _mm512_and_si512(v, nibble);
+                    t.codes[(HALVES * (8 * sb + 2 * pair + 1) + h) * GROUPS + g] = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
+                }
+            }
+        }
+    }
+}
+
 static inline int32_t i32_at(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
 
 // The activations of T tokens (4, or 2, 1 for the last of a batch), interleaved so that one pointer
 // reaches every token's operands: per block b and code group g, the T tokens' four codes side by side
 // (q[(8b + g) T + i]); per block their d_x (d[b T + i]) and their offset term (o[b T + i]: the quantizer's
-// s = d_x Σ q_x times -8 for Q4_0, -128 for Q8_0, 1 for Q4_1, whose minimums multiply it).
+// s = d_x Σ q_x times -8 for Q4_0, -128 for Q8_0, 1 for Q4_1 and Q4_K, whose minimums multiply it).
 typedef struct { int32_t *q; float *d, *o; int64_t first; int T; } token_group;
 
 // y[t][rows of mask] for a group's T tokens against 32 packed rows, blocks [b0, b1) (the sums so far are in
 // y unless b0 is 0): per block and token, d_w ⊙ (d_x Σ q_w q_x + o) (Q4_0, Q8_0) or
-// d_w ⊙ d_x Σ q_w q_x + m_w o (Q4_1).
+// d_w ⊙ d_x Σ q_w q_x + m_w o (Q4_1, Q4_K).
 TILE_FN void tile_tokens(const int type, packed_tile t, int64_t b0, int64_t b1, const token_group *x, const int T,
                          float *y, int64_t ldy, const __mmask16 mask[HALVES]) {
     __m512 acc[HALVES][TOKENS];
@@ -104,7 +148,7 @@ TILE_FN void tile_tokens(const int type, packed_tile t, int64_t b0, int64_t b1, 
             const __m512 dw = _mm512_load_ps(t.scales + (HALVES * b + h) * TILE);
             for (int i = 0; i < T; i++) {
                 const __m512 dot = _mm512_cvtepi32_ps(sum[h][i]);
-                if (type == LK_TYPE_Q4_1) {
+                if (type == LK_TYPE_Q4_1 || type == LK_TYPE_Q4_K) {
                     acc[h][i] = _mm512_fmadd_ps(_mm512_mul_ps(dot, _mm512_set1_ps(d[i])), dw, acc[h][i]);
                     acc[h][i] = _mm512_fmadd_ps(_mm512_load_ps(t.mins + (HALVES * b + h) * TILE), _mm512_set1_ps(o[i]), acc[h][i]);
                 } else {
@@ -154,7 +198,8 @@ TILE_FN void rows_of_type(const int type, const q8_matmul_ctx *c, packed_tile t,
     const int64_t blocks = c->k / 32;
     for (int64_t b0 = 0; b0 < blocks; b0 += CHUNK_BLOCKS) {
         const int64_t b1 = b0 + CHUNK_BLOCKS < blocks ? b0 + CHUNK_BLOCKS : blocks;
-        repack_tile(type, rows, index, b0, b1, t);
+        if (type == LK_TYPE_Q4_K) repack_q4_K(rows, index, b0, b1, t);
+        else repack_tile(type, rows, index, b0, b1, t);
         for (int gi = 0; gi < c->group_count; gi++) {
             const token_group *x = c->groups + gi;
             float *y = c->y + x->first * c->ldy + n0;
@@ -192,6 +237,7 @@ static VNNI void matmul_task(void *arg, int ith, int nth) {
         case LK_TYPE_Q4_0: rows_of_type(LK_TYPE_Q4_0, c, t, rows, index, n0, mask); break;
         case LK_TYPE_Q4_1: rows_of_type(LK_TYPE_Q4_1, c, t, rows, index, n0, mask); break;
         case LK_TYPE_Q8_0: rows_of_type(LK_TYPE_Q8_0, c, t, rows, index, n0, mask); break;
+        case LK_TYPE_Q4_K: rows_of_type(LK_TYPE_Q4_K, c, t, rows, index, n0, mask); break;
         default: return;
         }
     }
@@ -200,9 +246,11 @@ static VNNI void matmul_task(void *arg, int ith, int nth) {
 int lk_matmul_q8(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out,
                  const float *x, int64_t m, int64_t k, float *y, int64_t ldy) {
     isa = isa < lk_cpu_isa() ? isa : lk_cpu_isa();
-    if (isa < LK_ISA_AVX512_VNNI || (type != LK_TYPE_Q4_0 && type != LK_TYPE_Q4_1 && type != LK_TYPE_Q8_0)) return 0;
+    if (isa < LK_ISA_AVX512_VNNI ||
+        (type != LK_TYPE_Q4_0 && type != LK_TYPE_Q4_1 && type != LK_TYPE_Q8_0 && type != LK_TYPE_Q4_K)) return 0;
     // Gather offsets are 32-bit: 31 rows past a pass's first must fit.
-    if (m <= 0 || n_out <= 0 || k <= 0 || k % 32 || row_bytes != (size_t)(k / 32 * lk_type_block_bytes(type)) ||
+    const int block = lk_type_block_size(type);
+    if (m <= 0 || n_out <= 0 || k <= 0 || k % block || row_bytes != (size_t)(k / block * lk_type_block_bytes(type)) ||
         row_bytes > (1u << 26)) return 0;
     const int nth = lk_pool_threads(pool);
     const int64_t blocks = k / 32;

@@ -53,12 +53,12 @@ struct ApproximatePathTests {
     }
 
     /// Prompt batches on the int8 path (the VNNI batch kernel, at the levels that have it). The kernel fixture
-    /// is widened to 21 blocks, three fixture rows side by side, so each row spans two of the kernel's 16-block
-    /// chunks; its 37 rows make one full pass of 32 and a partial one; 11 tokens make groups of 4, 4, 2 and 1.
+    /// is widened threefold, three fixture rows side by side (21 blocks of 32; Q4_K: 72 sub-blocks of 32), so
+    /// each row spans several of the kernel's 16-block chunks; its 37 rows make one full pass of 32 and a partial one; 11 tokens make groups of 4, 4, 2 and 1.
     /// Token t's x is the fixture's x in each of the three segments times ±2^j, so every reference is a sum of
     /// gguf-py's float64 products, int8 rounding scales exactly with it, and tokens differ in their codes'
     /// signs (a mixed-up token shows). Levels without the kernel must give the exact path's results.
-    @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0])
+    @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0, .q4_K])
     func int8BatchesStayWithinTheirRoundingBound(type: TensorType) throws {
         let c = try DecodeKernelTests.load(type)
         let (rows, columns, segments, tokens) = (c.host.rows, c.host.columns, 3, 11)

@@ -83,7 +83,7 @@ int lk_matmul_blas(lk_pool *pool, lk_sgemm_fn sgemm, int type, const void *w, si
                    const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
 
 /// Prompt batches on the approximate path: y = x · Wᵀ with x's rows rounded to 8-bit blocks as the int8
-/// decode kernels round them (see Docs/Accuracy.md), for Q4_0, Q4_1 and Q8_0 weights with AVX-512 VNNI
+/// decode kernels round them (see Docs/Accuracy.md), for Q4_0, Q4_1, Q8_0 and Q4_K weights with AVX-512 VNNI
 /// (`isa` and the running CPU both at LK_ISA_AVX512_VNNI or above). Returns 1 when done; 0 (nothing written)
 /// when the type, level or shape has no such kernel or scratch could not be allocated: the caller then takes
 /// an exact path.
