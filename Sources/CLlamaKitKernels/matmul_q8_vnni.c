@@ -164,7 +164,7 @@ TILE_FN void tile_tokens(const int type, packed_tile t, int64_t b0, int64_t b1, 
 typedef struct {
     int isa, type; const uint8_t *w; size_t row_bytes; int64_t n_out;
     const float *x; int64_t m, k; float *y; int64_t ldy;
-    token_group *groups; int group_count;
+    token_group *groups; int64_t group_count;
     uint8_t *quantizer_scratch; size_t quantizer_bytes;
     uint8_t *tile_scratch; size_t tile_bytes;
 } q8_matmul_ctx;
@@ -200,7 +200,7 @@ TILE_FN void rows_of_type(const int type, const q8_matmul_ctx *c, packed_tile t,
         const int64_t b1 = b0 + CHUNK_BLOCKS < blocks ? b0 + CHUNK_BLOCKS : blocks;
         if (type == LK_TYPE_Q4_K) repack_q4_K(rows, index, b0, b1, t);
         else repack_tile(type, rows, index, b0, b1, t);
-        for (int gi = 0; gi < c->group_count; gi++) {
+        for (int64_t gi = 0; gi < c->group_count; gi++) {
             const token_group *x = c->groups + gi;
             float *y = c->y + x->first * c->ldy + n0;
             switch (x->T) {
