@@ -31,6 +31,10 @@ size_t lk_q8_scratch_bytes(int64_t k);
 /// kernel, decode and batch, takes its activations from here, so all round alike.
 void lk_quantize_activations(int isa, const float *x, int64_t k, void *scratch, lk_q8_activations *a);
 
+/// What the int8 kernels take back per block, times d_x Σ q_x, for codes they multiply unsigned: Q4_0's
+/// nibbles stand for q - 8, and Q8_0's signed codes go in as q + 128 (vpdpbusd takes one operand unsigned).
+enum { LK_Q4_0_OFFSET = -8, LK_Q8_0_OFFSET = -128 };
+
 typedef void (*lk_rows_q8_fn)(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,
                               int64_t k, float *y);
 

@@ -29,6 +29,13 @@ enum { TILE = 16, HALVES = 2, ROWS = TILE * HALVES, GROUPS = 8, TOKENS = 4, CHUN
 // 4g + 3 as unsigned bytes); per block and half, the sixteen rows' scales and (Q4_1, Q4_K) minimums.
 typedef struct { __m512i *codes; float *scales, *mins; } packed_tile;
 
+// Bytes of one thread's packed tile for `blocks` blocks of 32, and the tile laid out in them (64-aligned).
+static size_t packed_tile_bytes(int64_t blocks) { return (size_t)blocks * HALVES * (GROUPS * 64 + 2 * TILE * sizeof(float)); }
+static packed_tile packed_tile_in(uint8_t *scratch, int64_t blocks) {
+    const size_t codes = (size_t)blocks * HALVES * GROUPS * 64, scales = (size_t)blocks * HALVES * TILE * sizeof(float);
+    return (packed_tile){ (__m512i *)(void *)scratch, (float *)(void *)(scratch + codes), (float *)(void *)(scratch + codes + scales) };
+}
+
 // Sixteen dwords, one per row, at byte offset `at` of each row's block (index: the rows' byte offsets).
 TILE_FN __m512i rows_dword(__m512i index, const uint8_t *at) { return _mm512_i32gather_epi32(index, (const void *)at, 1); }
 
@@ -41,7 +48,7 @@ TILE_FN __m512 fp16_lanes(__m512i v) { return _mm512_cvtph_ps(_mm512_cvtepi32_ep
 TILE_FN void repack_tile(const int type, const uint8_t *rows, const __m512i index[HALVES], int64_t b0, int64_t b1,
                          packed_tile t) {
     const __m512i nibble = _mm512_set1_epi8(0x0F);
-    const size_t block_bytes = type == LK_TYPE_Q4_0 ? 18 : type == LK_TYPE_Q4_1 ? 20 : 34;
+    const size_t block_bytes = (size_t)lk_type_block_bytes(type);
     for (int64_t b = b0; b < b1; b++) {
         const uint8_t *at = rows + (size_t)b * block_bytes;
         for (int h = 0; h < HALVES; h++) {
@@ -67,35 +74,31 @@ TILE_FN void repack_tile(const int type, const uint8_t *rows, const __m512i inde
 
 // Q4_K: super-blocks of 256 elements, eight sub-blocks of 32 with 6-bit scales sc_j and minimums m_j; value
 // = (d sc_j) q - dmin m_j, so each sub-block is a block of this kernel with scale d sc_j and minimum
-// -dmin m_j (the Q4_1 form). The scales are unpacked sixteen rows at a time as gguf-py unpacks them: for
-// j < 4 the low 6 bits of bytes j (scales) and j + 4 (minimums); for j >= 4 a nibble of byte j + 4 and the
-// top 2 bits of byte j - 4 (scales) or j (minimums). Bytes qs[32c ... 32c + 31] hold sub-block 2c in their low
-// nibbles and 2c + 1 in their high ones.
+// -dmin m_j (the Q4_1 form). The scales are unpacked sixteen rows at a time as gguf-py unpacks them (see
+// lk_q4_K_scales). Bytes qs[32c ... 32c + 31] hold sub-block 2c in their low nibbles and 2c + 1 in their high
+// ones.
 TILE_FN void repack_q4_K(const uint8_t *rows, const __m512i index[HALVES], int64_t b0, int64_t b1, packed_tile t) {
-    const __m512i low6 = _mm512_set1_epi32(63), low4 = _mm512_set1_epi32(15), low2 = _mm512_set1_epi32(3);
-    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    const size_t super_block_bytes = (size_t)lk_type_block_bytes(LK_TYPE_Q4_K);
+    const __m512i nibble = _mm512_set1_epi8(0x0F), low6 = _mm512_set1_epi8(0x3F), top2 = _mm512_set1_epi8(0x30);
     for (int64_t sb = b0 / 8; sb < b1 / 8; sb++) {
-        const uint8_t *at = rows + (size_t)sb * 144;
+        const uint8_t *at = rows + (size_t)sb * super_block_bytes;
         for (int h = 0; h < HALVES; h++) {
             const __m512i head = rows_dword(index[h], at);
             const __m512 d = fp16_lanes(head), dmin = fp16_lanes(_mm512_srli_epi32(head, 16));
+            // Per lane, the same four bytes-at-once expressions as lk_q4_K_scales: sub-blocks 0-3 and 4-7.
             const __m512i a = rows_dword(index[h], at + 4), b = rows_dword(index[h], at + 8), c = rows_dword(index[h], at + 12);
+            const __m512i sc[2] = { _mm512_and_si512(a, low6),
+                                    _mm512_or_si512(_mm512_and_si512(c, nibble), _mm512_and_si512(_mm512_srli_epi32(a, 2), top2)) };
+            const __m512i mn[2] = { _mm512_and_si512(b, low6),
+                                    _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, 4), nibble),
+                                                    _mm512_and_si512(_mm512_srli_epi32(b, 2), top2)) };
             for (int j = 0; j < 8; j++) {
                 const int shift = 8 * (j % 4);
-                __m512i sc, mn;
-                if (j < 4) {
-                    sc = _mm512_and_si512(_mm512_srli_epi32(a, shift), low6);
-                    mn = _mm512_and_si512(_mm512_srli_epi32(b, shift), low6);
-                } else {
-                    sc = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, shift), low4),
-                                         _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a, shift + 6), low2), 4));
-                    mn = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, shift + 4), low4),
-                                         _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(b, shift + 6), low2), 4));
-                }
+                const __m512 scale = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(sc[j / 4], shift), _mm512_set1_epi32(0xFF)));
+                const __m512 minimum = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(mn[j / 4], shift), _mm512_set1_epi32(0xFF)));
                 const int64_t block = 8 * sb + j;
-                _mm512_store_ps(t.scales + (HALVES * block + h) * TILE, _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc)));
-                _mm512_store_ps(t.mins + (HALVES * block + h) * TILE,
-                                _mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(mn))));
+                _mm512_store_ps(t.scales + (HALVES * block + h) * TILE, _mm512_mul_ps(d, scale));
+                _mm512_store_ps(t.mins + (HALVES * block + h) * TILE, _mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(dmin, minimum)));
             }
             const uint8_t *qs = at + 16;
             for (int pair = 0; pair < 4; pair++) {
@@ -172,7 +175,7 @@ typedef struct {
 // Rounds each group's tokens (lk_quantize_activations, as the decode kernels do) and interleaves them.
 static void quantize_task(void *arg, int ith, int nth) {
     const q8_matmul_ctx *c = arg;
-    const float factor = c->type == LK_TYPE_Q4_0 ? -8.0f : c->type == LK_TYPE_Q8_0 ? -128.0f : 1.0f;
+    const float factor = c->type == LK_TYPE_Q4_0 ? LK_Q4_0_OFFSET : c->type == LK_TYPE_Q8_0 ? LK_Q8_0_OFFSET : 1.0f;
     const int64_t blocks = c->k / 32;
     int64_t g0, g1;
     lk_split_range(c->group_count, 1, ith, nth, &g0, &g1);
@@ -217,9 +220,7 @@ static VNNI void matmul_task(void *arg, int ith, int nth) {
     const int64_t passes = (c->n_out + ROWS - 1) / ROWS, blocks = c->k / 32;
     int64_t p0, p1;
     lk_split_range(passes, 1, ith, nth, &p0, &p1);
-    uint8_t *scratch = c->tile_scratch + (size_t)ith * c->tile_bytes;
-    const packed_tile t = { (__m512i *)(void *)scratch, (float *)(void *)(scratch + (size_t)blocks * HALVES * GROUPS * 64),
-                            (float *)(void *)(scratch + (size_t)blocks * HALVES * (GROUPS * 64 + TILE * 4)) };
+    const packed_tile t = packed_tile_in(c->tile_scratch + (size_t)ith * c->tile_bytes, blocks);
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     for (int64_t pass = p0; pass < p1; pass++) {
         const int64_t n0 = pass * ROWS, valid = c->n_out - n0 < ROWS ? c->n_out - n0 : ROWS;
@@ -255,7 +256,7 @@ int lk_matmul_q8(lk_pool *pool, int isa, int type, const void *w, size_t row_byt
     const int nth = lk_pool_threads(pool);
     const int64_t blocks = k / 32;
     q8_matmul_ctx c = { isa, type, w, row_bytes, n_out, x, m, k, y, ldy, NULL, 0, NULL,
-                        (lk_q8_scratch_bytes(k) + 63) / 64 * 64, NULL, (size_t)blocks * HALVES * (GROUPS * 64 + 2 * TILE * 4) };
+                        (lk_q8_scratch_bytes(k) + 63) / 64 * 64, NULL, packed_tile_bytes(blocks) };
     // Groups of four tokens, then 2 and 1 for the rest; each group's codes, d and o side by side.
     token_group groups_on_stack[64];
     const int64_t group_count = m / TOKENS + 2;

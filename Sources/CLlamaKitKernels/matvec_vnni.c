@@ -52,7 +52,6 @@ static inline VNNI pair_x load_pair(const lk_q8_activations *a, int64_t p, float
 }
 
 // Q4_0: d_w d_x (sum(q_w q_x) - 8 sum(q_x)).
-enum { Q4_0_OFFSET = -8 };
 PAIR_FN __m512 q4_0_pair(const uint8_t *b, const pair_x *x, const float *table, __m512 acc) {
     const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibble_codes(b + 2, b + 20), x->q);
     const __m512 t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), x->d, x->offset);
@@ -68,7 +67,6 @@ PAIR_FN __m512 q4_1_pair(const uint8_t *b, const pair_x *x, const float *table, 
 }
 
 // Q8_0: d_w d_x sum(q_w q_x), with q_w + 128 as the unsigned operand and -128 sum(q_x) taken back.
-enum { Q8_0_OFFSET = -128 };
 PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, __m512 acc) {
     const __m512i w = _mm512_mask_broadcast_i64x4(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 2))), 0xF0,
                                                   _mm256_loadu_si256((const __m256i *)(b + 36)));
@@ -130,9 +128,9 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
         else NAME##_near(w, row_bytes, n0, n1, a, k, y);                                                            \
     }
 
-LK_Q8_ROWS_KERNEL(lk_matvec_q4_0_q8_vnni, 18, q4_0_pair, Q4_0_OFFSET, LAST_Q4_0)
+LK_Q8_ROWS_KERNEL(lk_matvec_q4_0_q8_vnni, 18, q4_0_pair, LK_Q4_0_OFFSET, LAST_Q4_0)
 LK_Q8_ROWS_KERNEL(lk_matvec_q4_1_q8_vnni, 20, q4_1_pair, Q4_1_OFFSET, LAST_Q4_1)
-LK_Q8_ROWS_KERNEL(lk_matvec_q8_0_q8_vnni, 34, q8_0_pair, Q8_0_OFFSET, LAST_Q8_0)
+LK_Q8_ROWS_KERNEL(lk_matvec_q8_0_q8_vnni, 34, q8_0_pair, LK_Q8_0_OFFSET, LAST_Q8_0)
 // --- Q4_K: super-blocks of 256 = four block pairs, each pair the low and high nibbles of 32 bytes ----------
 //
 // Per sub-block j: d_x (d sc_j) sum(q_w q_x) - (dmin m_j) d_x sum(q_x). A pair's 32 code bytes hold sub-block

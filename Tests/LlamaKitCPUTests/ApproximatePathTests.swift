@@ -75,19 +75,8 @@ struct ApproximatePathTests {
         let wide = HostTensor(name: "wide", type: type, rows: rows, columns: columns * segments,
                               bytes: allocation.buffer, owner: allocation)
 
-        // The per-row rounding bound for the fixture's x (as in the decode test), from the exact expansion.
-        let expander = CPUBackend(threads: 1)
-        let all = try expander.makeTensor(type: .f32, rows: rows, columns: columns)
-        try expander.getRows(expander.weight(c.host), ids: (0 ..< Int32(rows)).map { $0 }, into: all)
-        let w = try expander.read(all, rows: 0 ..< rows)
-        var bound = [Double](repeating: 0, count: rows)
-        for row in 0 ..< rows {
-            for j in 0 ..< columns {
-                let block = j / 32 * 32
-                let d = Double((block ..< block + 32).map { abs(c.x[$0]) }.max() ?? 0) / 127
-                bound[row] += d / 2 * Double(abs(w[row * columns + j]))
-            }
-        }
+        // The per-row rounding bound for the fixture's x, as in the decode test.
+        let bound = try DecodeKernelTests.roundingBounds(c)
 
         func factor(_ t: Int, _ s: Int) -> Float { ((t + 1) >> s & 1 == 1 ? -1 : 1) * [0.5, 1, 2][(t + s) % 3] }
         var x: [Float] = []

@@ -85,27 +85,30 @@ struct DecodeKernelTests {
         }
     }
 
+    /// Per row of the fixture, Σ over blocks of d/2 · Σ|w| for its x (d = max|x| / 127 per block of 32): how far
+    /// rounding x to int8 blocks can move the row's product. The weights are the exact expansion (TensorTypeTests
+    /// checks it against gguf-py).
+    static func roundingBounds(_ c: Case) throws -> [Double] {
+        let (rows, columns) = (c.host.rows, c.host.columns)
+        let expander = CPUBackend(threads: 1)
+        let all = try expander.makeTensor(type: .f32, rows: rows, columns: columns)
+        try expander.getRows(expander.weight(c.host), ids: (0 ..< Int32(rows)).map { $0 }, into: all)
+        let w = try expander.read(all, rows: 0 ..< rows)
+        var blockScales = [Double](repeating: 0, count: columns / 32)
+        for j in 0 ..< columns { blockScales[j / 32] = max(blockScales[j / 32], Double(abs(c.x[j])) / 127) }
+        var bounds = [Double](repeating: 0, count: rows)
+        for row in 0 ..< rows {
+            for j in 0 ..< columns { bounds[row] += blockScales[j / 32] / 2 * Double(abs(w[row * columns + j])) }
+        }
+        return bounds
+    }
+
     /// Rounding x to 32-value blocks with scale d = max|x|/127 moves each value by at most d/2, so each row
     /// moves by at most Σ over blocks of d/2 · Σ|w| (plus float32 accumulation error).
     @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0, .q4_K])
     func int8DecodeStaysWithinItsRoundingBound(type: TensorType) throws {
         let c = try Self.load(type)
-        let columns = c.host.columns
-        // The expansion itself is exact (TensorTypeTests checks it against gguf-py).
-        let expander = CPUBackend(threads: 1)
-        let all = try expander.makeTensor(type: .f32, rows: c.host.rows, columns: columns)
-        try expander.getRows(expander.weight(c.host), ids: (0 ..< Int32(c.host.rows)).map { $0 }, into: all)
-        let w = try expander.read(all, rows: 0 ..< c.host.rows)
-        let blocks = columns / 32
-        var blockScales = [Double](repeating: 0, count: blocks)
-        for b in 0 ..< blocks {
-            for j in b * 32 ..< b * 32 + 32 { blockScales[b] = max(blockScales[b], Double(abs(c.x[j])) / 127) }
-        }
-
-        var bounds = [Double](repeating: 0, count: c.host.rows)
-        for row in 0 ..< c.host.rows {
-            for j in 0 ..< columns { bounds[row] += blockScales[j / 32] / 2 * Double(abs(w[row * columns + j])) }
-        }
+        let bounds = try Self.roundingBounds(c)
 
         // The fixture itself (short-range row order) and stacked copies of it (long-range order).
         for host in [c.host, Self.tall(c.host)] {
