@@ -6,12 +6,17 @@
 //   and the compiler reuses the loads of x among them); they come from distant regions of the range, so each
 //   region is a stream of its own through memory (see lk_plan_rows);
 // - 4-bit codes are looked up, not converted: a block's sixteen possible values (d*q + m, d*(q - 8), or a
-//   K-quant sub-block's d*q - m) are computed into one register with the same float32 operations gguf-py
-//   uses, and vpermps picks each element's value by its nibble. The products are exactly x times the values
-//   the row expands to;
+//   K-quant sub-block's d*q - m) are computed into one register, rounded as gguf-py rounds them (one FMA
+//   where the product is exact), and vpermps picks each element's value by its nibble. The products are
+//   exactly x times the values the row expands to;
 // - fp16 block scales are read through a 64K-entry table, so broadcasting one costs a load, not a shuffle;
 // - each row stream is prefetched well ahead: on one core, DRAM bandwidth is bounded by the misses in
-//   flight, and the hardware prefetcher alone stays too close behind several interleaved streams.
+//   flight, and the hardware prefetcher alone stays too close behind several interleaved streams;
+// - K-quant super-blocks (256 elements) are taken in two steps: each row's factors (and Q6_K's codes) are set
+//   out first, then every 64 or 16 elements for all the pass's rows in turn, so the rows share the loads of x
+//   and their sums stay independent. (One row's whole super-block at a time reloaded x per row, made its
+//   products one chain of sixteen dependent FMAs, and let the compiler rebuild each factor's broadcast from
+//   a register with port-5 shuffles: 2× slower for Q4_K, 1.3-1.4× for Q6_K, in L2-resident single-core runs.)
 // Compiled for AVX-512 through target attributes and chosen at run time (see lk_cpu_isa).
 #include "llamakit_kernels.h"
 #include "kernels_internal.h"
@@ -42,9 +47,9 @@ static inline AVX512 __m512 high_nibble_values(__m512i codes, __m512 values) {
 // --- Q4_1 and Q4_0: 32 elements; element j < 16 is the low nibble of qs[j], element j + 16 its high nibble ---
 
 BLOCK_FN __m512 q4_1_block(const uint8_t *b, const float *x, const float *table, __m512 acc) {
-    // d * q, then + m: two roundings, as gguf-py expands it (an FMA would round once).
-    const __m512 values = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(table[u16_at(b)]), codes_0_15()),
-                                        _mm512_set1_ps(table[u16_at(b + 2)]));
+    // d·q + m in one FMA: d·q is exact in float32 (an fp16 significand times a 4-bit code), so rounding once
+    // gives what gguf-py's d * q, then + m, gives.
+    const __m512 values = _mm512_fmadd_ps(_mm512_set1_ps(table[u16_at(b)]), codes_0_15(), _mm512_set1_ps(table[u16_at(b + 2)]));
     const __m512i codes = widen16(b + 4);
     acc = _mm512_fmadd_ps(low_nibble_values(codes, values), _mm512_loadu_ps(x), acc);
     return _mm512_fmadd_ps(high_nibble_values(codes, values), _mm512_loadu_ps(x + 16), acc);
@@ -69,58 +74,65 @@ BLOCK_FN __m512 q8_0_block(const uint8_t *b, const float *x, const float *table,
 
 // --- Q4_K: 256 elements in 8 sub-blocks of 32, each with a 6-bit scale and min; value = (d*sc)*q - dmin*m ----
 
-BLOCK_FN __m512 q4_K_block(const uint8_t *b, const float *x, const float *table, __m512 acc) {
-    const uint8_t *q = b + 16;
-    float scale[8], offset[8];
-    lk_q4_K_scales(b + 4, table[u16_at(b)], table[u16_at(b + 2)], scale, offset);
-    // Bytes q[32c ... 32c+31]: low nibbles are sub-block 2c, high nibbles sub-block 2c + 1.
-    for (int c = 0; c < 4; c++, q += 32, x += 64) {
-        const __m512 lo = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(scale[2 * c]), codes_0_15()), _mm512_set1_ps(offset[2 * c]));
-        const __m512 hi = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(scale[2 * c + 1]), codes_0_15()), _mm512_set1_ps(offset[2 * c + 1]));
-        const __m512i c0 = widen16(q), c1 = widen16(q + 16);
-        acc = _mm512_fmadd_ps(low_nibble_values(c0, lo), _mm512_loadu_ps(x), acc);
-        acc = _mm512_fmadd_ps(low_nibble_values(c1, lo), _mm512_loadu_ps(x + 16), acc);
-        acc = _mm512_fmadd_ps(high_nibble_values(c0, hi), _mm512_loadu_ps(x + 32), acc);
-        acc = _mm512_fmadd_ps(high_nibble_values(c1, hi), _mm512_loadu_ps(x + 48), acc);
-    }
-    return acc;
+// A row's sixteen factors for one super-block: d·sc of sub-blocks 0-7, then dmin·m.
+typedef struct { float f[16]; } q4_K_setup;
+
+BLOCK_FN void q4_K_set_up(const uint8_t *b, const float *table, q4_K_setup *s) {
+    lk_q4_K_scales(b + 4, table[u16_at(b)], table[u16_at(b + 2)], s->f, s->f + 8);
+    // Read the factors back from memory, so each broadcast is a load: the compiler would otherwise rebuild
+    // them from the registers it stored, with two or three shuffles each on port 5, which the lookups need.
+    __asm__("" : "+m"(*s));
+}
+
+// Elements 64c ... 64c + 63: bytes q[32c ... 32c + 31], whose low nibbles are sub-block 2c and high nibbles
+// sub-block 2c + 1. Each value is (d·sc)·q - dmin·m in one FMA: d·sc (an fp16 significand times a 6-bit
+// scale) times a 4-bit code is exact in float32, so rounding once gives gguf-py's two-step expansion.
+BLOCK_FN __m512 q4_K_chunk(const uint8_t *b, const q4_K_setup *s, int c, const float *x, const float *table, __m512 acc) {
+    (void)table;
+    const float *f = s->f;
+    const __m512 lo = _mm512_fmsub_ps(_mm512_set1_ps(f[2 * c]), codes_0_15(), _mm512_set1_ps(f[8 + 2 * c]));
+    const __m512 hi = _mm512_fmsub_ps(_mm512_set1_ps(f[2 * c + 1]), codes_0_15(), _mm512_set1_ps(f[9 + 2 * c]));
+    const __m512i c0 = widen16(b + 16 + 32 * c), c1 = widen16(b + 32 + 32 * c);
+    acc = _mm512_fmadd_ps(low_nibble_values(c0, lo), _mm512_loadu_ps(x), acc);
+    acc = _mm512_fmadd_ps(low_nibble_values(c1, lo), _mm512_loadu_ps(x + 16), acc);
+    acc = _mm512_fmadd_ps(high_nibble_values(c0, hi), _mm512_loadu_ps(x + 32), acc);
+    return _mm512_fmadd_ps(high_nibble_values(c1, hi), _mm512_loadu_ps(x + 48), acc);
 }
 
 // --- Q6_K: 256 elements; 4 low bits in ql, 2 high bits in qh, int8 scale per 16; value = (d*sc)*(q - 32) -------
 
-// Sixteen 6-bit codes (4 bits from `low`, 2 from `high`, both already shifted into place) minus 32, as floats.
-static inline AVX512 __m512 q6_values(__m128i low, __m128i high) {
-    const __m128i q = _mm_or_si128(_mm_and_si128(low, _mm_set1_epi8(0x0F)), _mm_and_si128(high, _mm_set1_epi8(0x30)));
-    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_sub_epi8(q, _mm_set1_epi8(32))));
+// A row's 256 codes (q - 32, int8, in element order) and sixteen factors d·sc for one super-block.
+typedef struct { _Alignas(64) int8_t codes[256]; float f[16]; } q6_K_setup;
+
+// Per half of a super-block (128 elements), the 64 bytes of ql hold the low four bits of elements 0-63 (low
+// nibbles) and 64-127 (high nibbles), and the 32 bytes of qh their top two bits: element group j (32
+// elements) takes bits 2j and 2j + 1 of its qh byte. So six 512-bit operations give all 128 codes in order.
+BLOCK_FN void q6_K_set_up(const uint8_t *b, const float *table, q6_K_setup *s) {
+    const long long by4 = 0x0004000400040004LL, by2 = 0x0002000200020002LL;  // shift counts per 16-bit lane
+    const __m512i up01 = _mm512_setr_epi64(by4, by4, by4, by4, by2, by2, by2, by2);   // groups 0, 1: bits 0-1, 2-3 → 4-5
+    const __m512i down23 = _mm512_setr_epi64(0, 0, 0, 0, by2, by2, by2, by2);        // groups 2, 3: bits 4-5, 6-7 → 4-5
+    const __m512i nibble = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30), bias = _mm512_set1_epi8(32);
+    for (int half = 0; half < 2; half++) {
+        const __m512i ql = _mm512_loadu_si512((const void *)(b + 64 * half));
+        const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 128 + 32 * half)));
+        // The shifts run per 16-bit lane; the bits they bring in from the neighbouring byte are masked off.
+        const __m512i h01 = _mm512_and_si512(_mm512_sllv_epi16(qh, up01), top);
+        const __m512i h23 = _mm512_and_si512(_mm512_srlv_epi16(qh, down23), top);
+        const __m512i q01 = _mm512_ternarylogic_epi32(ql, h01, nibble, 0xEC);                        // (ql & 15) | h
+        const __m512i q23 = _mm512_ternarylogic_epi32(_mm512_srli_epi16(ql, 4), h23, nibble, 0xEC);  // (ql >> 4 & 15) | h
+        _mm512_store_si512((void *)(s->codes + 128 * half), _mm512_sub_epi8(q01, bias));
+        _mm512_store_si512((void *)(s->codes + 128 * half + 64), _mm512_sub_epi8(q23, bias));
+    }
+    // d·sc for the sixteen groups of 16 at once (each product rounded as gguf-py rounds it).
+    _mm512_storeu_ps(s->f, _mm512_mul_ps(_mm512_set1_ps(table[u16_at(b + 208)]),
+                                         _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192))))));
 }
 
-BLOCK_FN __m512 q6_K_block(const uint8_t *b, const float *x, const float *table, __m512 acc) {
-    // d * sc for the 16 sub-blocks at once (each product rounded as gguf-py rounds it).
-    float scales[16];
-    _mm512_storeu_ps(scales, _mm512_mul_ps(_mm512_set1_ps(table[u16_at(b + 208)]),
-                                           _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192))))));
-    for (int half = 0; half < 2; half++) {
-        const uint8_t *ql = b + 64 * half, *qh = b + 128 + 32 * half;
-        const float *xh = x + 128 * half;
-        const float *s = scales + 8 * half;
-        for (int l = 0; l < 32; l += 16) {
-            const __m128i a = _mm_loadu_si128((const __m128i *)(ql + l));
-            const __m128i c = _mm_loadu_si128((const __m128i *)(ql + 32 + l));
-            const __m128i h = _mm_loadu_si128((const __m128i *)(qh + l));
-            const int is = l / 16;
-            // Elements l, l+32, l+64, l+96 of the half.
-            acc = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(s[is]), q6_values(a, _mm_slli_epi16(h, 4))),
-                                  _mm512_loadu_ps(xh + l), acc);
-            acc = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(s[is + 2]), q6_values(c, _mm_slli_epi16(h, 2))),
-                                  _mm512_loadu_ps(xh + 32 + l), acc);
-            acc = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(s[is + 4]), q6_values(_mm_srli_epi16(a, 4), h)),
-                                  _mm512_loadu_ps(xh + 64 + l), acc);
-            acc = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(s[is + 6]),
-                                                q6_values(_mm_srli_epi16(c, 4), _mm_srli_epi16(h, 2))),
-                                  _mm512_loadu_ps(xh + 96 + l), acc);
-        }
-    }
-    return acc;
+// Elements 16e ... 16e + 15: (d·sc_e)·(q - 32) times x.
+BLOCK_FN __m512 q6_K_chunk(const uint8_t *b, const q6_K_setup *s, int e, const float *x, const float *table, __m512 acc) {
+    (void)b; (void)table;
+    const __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_load_si128((const __m128i *)(s->codes + 16 * e))));
+    return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(s->f[e]), q), _mm512_loadu_ps(x), acc);
 }
 
 // --- Float rows: 16 elements per step -------------------------------------------------------------------
@@ -159,12 +171,16 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
 }
 
 // --- The row driver: passes of several rows (see lk_plan_rows), then single rows --------------------------
+//
+// A step covers ELEMS elements (BYTES bytes) of each row: SET_UP fills a SETUP_T per row, then CHUNK runs
+// CHUNK_ELEMS elements at a time for every row of the pass in turn. The 32-element types take their block
+// in one chunk and set up nothing.
 
 // The rows [n0, n1) in passes of REGIONS × ADJACENT rows that share every load of x.
-#define LK_ROWS_PASSES(NAME, ELEMS, BYTES, BLOCK, TAIL, REGIONS, ADJACENT, AHEAD, REST)                      \
+#define LK_ROWS_PASSES(NAME, ELEMS, BYTES, SETUP_T, SET_UP, CHUNK_ELEMS, CHUNK, TAIL, REGIONS, ADJACENT, AHEAD, REST) \
     static AVX512 void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x,       \
                             int64_t k, float *y) {                                                           \
-        enum { R = (REGIONS) * (ADJACENT) };                                                                 \
+        enum { R = (REGIONS) * (ADJACENT), CHUNKS = (ELEMS) / (CHUNK_ELEMS) };                               \
         const float *table = lk_fp16_table();                                                                \
         const int64_t nb = k / ELEMS;                                                                        \
         const lk_row_plan plan = lk_plan_rows(n0, n1, row_bytes, REGIONS, ADJACENT);                         \
@@ -176,9 +192,13 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
             for (int64_t b = 0; b < nb; b++) {                                                               \
                 const size_t o = (size_t)b * BYTES;                                                          \
                 const float *xb = x + b * ELEMS;                                                             \
+                SETUP_T s[R];                                                                                \
                 for (int i = 0; i < R; i++) {                                                                \
                     LK_PREFETCH_LINES(r[i], o, BYTES, AHEAD);                                                \
-                    acc[i] = BLOCK(r[i] + o, xb, table, acc[i]);                                             \
+                    SET_UP(r[i] + o, table, &s[i]);                                                          \
+                }                                                                                            \
+                for (int c = 0; c < CHUNKS; c++) {                                                           \
+                    for (int i = 0; i < R; i++) acc[i] = CHUNK(r[i] + o, &s[i], c, xb + c * (CHUNK_ELEMS), table, acc[i]); \
                 }                                                                                            \
             }                                                                                                \
             for (int i = 0; i < R; i++)                                                                      \
@@ -189,32 +209,54 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
         for (int64_t n = plan.rest; n < n1; n++) {                                                           \
             const uint8_t *r = w + (size_t)n * row_bytes;                                                    \
             __m512 a = _mm512_setzero_ps();                                                                  \
-            for (int64_t b = 0; b < nb; b++) a = BLOCK(r + (size_t)b * BYTES, x + b * ELEMS, table, a);      \
+            for (int64_t b = 0; b < nb; b++) {                                                               \
+                SETUP_T s;                                                                                   \
+                SET_UP(r + (size_t)b * BYTES, table, &s);                                                    \
+                for (int c = 0; c < CHUNKS; c++) a = CHUNK(r + (size_t)b * BYTES, &s, c, x + b * ELEMS + c * (CHUNK_ELEMS), table, a); \
+            }                                                                                                \
             y[n] = _mm512_reduce_add_ps(a) + TAIL(r, x, k);                                                  \
         }                                                                                                    \
     }
 
 // A kernel in its two row plans (the far one leaves its last rows to the near one), and the entry point that
 // picks one by the bytes of the range.
-#define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, BLOCK, TAIL)                                                                 \
-    LK_ROWS_PASSES(NAME##_near, ELEMS, BYTES, BLOCK, TAIL, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL) \
-    LK_ROWS_PASSES(NAME##_far, ELEMS, BYTES, BLOCK, TAIL, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near) \
+#define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, SETUP_T, SET_UP, CHUNK_ELEMS, CHUNK, TAIL)                                \
+    LK_ROWS_PASSES(NAME##_near, ELEMS, BYTES, SETUP_T, SET_UP, CHUNK_ELEMS, CHUNK, TAIL,                              \
+                   LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL)                                         \
+    LK_ROWS_PASSES(NAME##_far, ELEMS, BYTES, SETUP_T, SET_UP, CHUNK_ELEMS, CHUNK, TAIL,                               \
+                   LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near)                                     \
     void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k, float *y) {  \
         if (lk_takes_far_plan(n0, n1, row_bytes)) NAME##_far(w, row_bytes, n0, n1, x, k, y);                      \
         else NAME##_near(w, row_bytes, n0, n1, x, k, y);                                                          \
     }
+
+// The one-step types: a block (or 16 floats) per chunk, nothing to set up.
+typedef struct { char unused; } no_setup;
+#define NO_SET_UP(b, table, s) ((void)(s))
+#define LK_ONE_STEP(BLOCK)                                                                                   \
+    BLOCK_FN __m512 BLOCK##_step(const uint8_t *b, const no_setup *s, int c, const float *x, const float *table, \
+                                 __m512 acc) {                                                               \
+        (void)s; (void)c;                                                                                    \
+        return BLOCK(b, x, table, acc);                                                                      \
+    }
+LK_ONE_STEP(q4_1_block)
+LK_ONE_STEP(q4_0_block)
+LK_ONE_STEP(q8_0_block)
+LK_ONE_STEP(f32_block)
+LK_ONE_STEP(f16_block)
+LK_ONE_STEP(bf16_block)
 
 #define NO_TAIL(row, x, k) 0.0f
 #define F32_TAIL(row, x, k) float_tail(LK_TYPE_F32, row, x, k)
 #define F16_TAIL(row, x, k) float_tail(LK_TYPE_F16, row, x, k)
 #define BF16_TAIL(row, x, k) float_tail(LK_TYPE_BF16, row, x, k)
 
-LK_ROWS_KERNEL(lk_matvec_q4_1_avx512, 32, 20, q4_1_block, NO_TAIL)
-LK_ROWS_KERNEL(lk_matvec_q4_0_avx512, 32, 18, q4_0_block, NO_TAIL)
-LK_ROWS_KERNEL(lk_matvec_q8_0_avx512, 32, 34, q8_0_block, NO_TAIL)
-LK_ROWS_KERNEL(lk_matvec_q4_K_avx512, 256, 144, q4_K_block, NO_TAIL)
-LK_ROWS_KERNEL(lk_matvec_q6_K_avx512, 256, 210, q6_K_block, NO_TAIL)
-LK_ROWS_KERNEL(lk_matvec_f32_avx512, 16, 64, f32_block, F32_TAIL)
-LK_ROWS_KERNEL(lk_matvec_f16_avx512, 16, 32, f16_block, F16_TAIL)
-LK_ROWS_KERNEL(lk_matvec_bf16_avx512, 16, 32, bf16_block, BF16_TAIL)
+LK_ROWS_KERNEL(lk_matvec_q4_1_avx512, 32, 20, no_setup, NO_SET_UP, 32, q4_1_block_step, NO_TAIL)
+LK_ROWS_KERNEL(lk_matvec_q4_0_avx512, 32, 18, no_setup, NO_SET_UP, 32, q4_0_block_step, NO_TAIL)
+LK_ROWS_KERNEL(lk_matvec_q8_0_avx512, 32, 34, no_setup, NO_SET_UP, 32, q8_0_block_step, NO_TAIL)
+LK_ROWS_KERNEL(lk_matvec_q4_K_avx512, 256, 144, q4_K_setup, q4_K_set_up, 64, q4_K_chunk, NO_TAIL)
+LK_ROWS_KERNEL(lk_matvec_q6_K_avx512, 256, 210, q6_K_setup, q6_K_set_up, 16, q6_K_chunk, NO_TAIL)
+LK_ROWS_KERNEL(lk_matvec_f32_avx512, 16, 64, no_setup, NO_SET_UP, 16, f32_block_step, F32_TAIL)
+LK_ROWS_KERNEL(lk_matvec_f16_avx512, 16, 32, no_setup, NO_SET_UP, 16, f16_block_step, F16_TAIL)
+LK_ROWS_KERNEL(lk_matvec_bf16_avx512, 16, 32, no_setup, NO_SET_UP, 16, bf16_block_step, BF16_TAIL)
 #endif

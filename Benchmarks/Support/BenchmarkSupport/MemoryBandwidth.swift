@@ -46,3 +46,26 @@ public enum MemoryBandwidth {
         [Loop.read, .readPrefetched, .readStreams].map { ($0, measure($0, threads: threads)) }.max { $0.1 < $1.1 } ?? (.read, 0)
     }
 }
+
+/// A read loop over an array of its own, kept ready between passes so the read bound can be timed right beside
+/// each measured step: on a host whose memory bandwidth moves from second to second, a bound measured minutes
+/// earlier says little about the moment a step ran.
+public final class ReadAlongside {
+    private let reader: OpaquePointer
+    public let bytes: Int
+
+    /// `bytes` read as ``MemoryBandwidth/Loop/readStreams`` reads, by `threads` threads; nil if memory could not be had.
+    public init?(bytes: Int, threads: Int) {
+        guard let reader = lkb_reader_create(bytes, Int32(threads)) else { return nil }
+        self.reader = reader
+        self.bytes = bytes / 256 * 256
+    }
+
+    deinit { lkb_reader_destroy(reader) }
+
+    /// Bytes per second of one pass.
+    public func pass() -> Double {
+        let seconds = lkb_reader_pass(reader)
+        return seconds > 0 ? Double(bytes) / seconds : 0
+    }
+}

@@ -153,3 +153,105 @@ done:
     free(seconds); free(jobs); free(ids);
     return result;
 }
+
+// --- A reader kept between passes, to time the read bound right beside a measured step --------------------
+
+struct lkb_reader {
+    float *a;
+    size_t n;                   // floats
+    int threads;
+    pthread_t *ids;
+    pthread_mutex_t mutex;
+    pthread_cond_t wake;
+    int generation, stop;       // under mutex
+    atomic_int ready, go, done;
+    volatile float sink;
+};
+
+typedef struct { lkb_reader *r; int ith; } reader_arg;
+
+static void reader_slice(lkb_reader *r, int ith) {
+    const size_t begin = r->n * (size_t)ith / (size_t)r->threads / 64 * 64;
+    const size_t end = ith + 1 == r->threads ? r->n : r->n * (size_t)(ith + 1) / (size_t)r->threads / 64 * 64;
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) { r->sink += read_streams(r->a + begin, end - begin); return; }
+#endif
+    r->sink += read_lines_portable(r->a + begin, end - begin);
+}
+
+static void *reader_main(void *p) {
+    reader_arg arg = *(reader_arg *)p;
+    free(p);
+    lkb_reader *r = arg.r;
+    int seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&r->mutex);
+        while (r->generation == seen && !r->stop) pthread_cond_wait(&r->wake, &r->mutex);
+        const int stop = r->stop;
+        seen = r->generation;
+        pthread_mutex_unlock(&r->mutex);
+        if (stop) return NULL;
+        // Wake-up latency is not memory time: every thread announces itself, then all start together.
+        atomic_fetch_add(&r->ready, 1);
+        while (!atomic_load(&r->go)) sched_yield();
+        reader_slice(r, arg.ith);
+        atomic_fetch_add(&r->done, 1);
+    }
+}
+
+lkb_reader *lkb_reader_create(size_t bytes, int threads) {
+    if (threads < 1 || threads > 256 || bytes < 4096) return NULL;
+    lkb_reader *r = calloc(1, sizeof(lkb_reader));
+    if (!r) return NULL;
+    r->n = bytes / sizeof(float) / 64 * 64;
+    r->threads = threads;
+    r->a = aligned_alloc(4096, r->n * sizeof(float) / 4096 * 4096 + 4096);
+    r->ids = calloc((size_t)threads, sizeof(pthread_t));
+    if (!r->a || !r->ids) { free(r->a); free(r->ids); free(r); return NULL; }
+    for (size_t i = 0; i < r->n; i++) r->a[i] = 1.0f;
+    pthread_mutex_init(&r->mutex, NULL);
+    pthread_cond_init(&r->wake, NULL);
+    for (int t = 1; t < threads; t++) {
+        reader_arg *arg = malloc(sizeof(reader_arg));
+        if (arg) *arg = (reader_arg){ r, t };
+        if (!arg || pthread_create(&r->ids[t], NULL, reader_main, arg) != 0) {
+            free(arg);
+            r->threads = t;
+            break;
+        }
+    }
+    return r;
+}
+
+int lkb_reader_threads(const lkb_reader *r) { return r ? r->threads : 0; }
+
+double lkb_reader_pass(lkb_reader *r) {
+    if (!r) return 0;
+    atomic_store(&r->ready, 0);
+    atomic_store(&r->go, 0);
+    atomic_store(&r->done, 0);
+    pthread_mutex_lock(&r->mutex);
+    r->generation++;
+    pthread_cond_broadcast(&r->wake);
+    pthread_mutex_unlock(&r->mutex);
+    while (atomic_load(&r->ready) < r->threads - 1) sched_yield();
+    const double start = now();
+    atomic_store(&r->go, 1);
+    reader_slice(r, 0);
+    while (atomic_load(&r->done) < r->threads - 1) sched_yield();
+    return now() - start;
+}
+
+void lkb_reader_destroy(lkb_reader *r) {
+    if (!r) return;
+    pthread_mutex_lock(&r->mutex);
+    r->stop = 1;
+    pthread_cond_broadcast(&r->wake);
+    pthread_mutex_unlock(&r->mutex);
+    for (int t = 1; t < r->threads; t++) pthread_join(r->ids[t], NULL);
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->mutex);
+    free(r->a);
+    free(r->ids);
+    free(r);
+}

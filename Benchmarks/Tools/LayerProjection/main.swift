@@ -16,7 +16,7 @@ let threads = value("--threads").flatMap(Int.init) ?? BenchmarkEnvironment.threa
 let activations: CPUBackend.ActivationPrecision = arguments.contains("--int8") ? .int8 : BenchmarkEnvironment.activations
 let steps = arguments.contains("--quick") ? 3 : 30
 let shapes = arguments.contains("--8b-only") ? [LayerShape.llama31_8B] : [.llama31_8B, .llama31_70B]
-let types = value("--type").map { name in TensorType.allCases.filter { $0.description == name.uppercased() } } ?? [.q4_0, .q8_0, .bf16]
+let types = value("--type").map { name in TensorType.allCases.filter { $0.description == name.uppercased() } } ?? [.q4_0, .q4_K, .q8_0, .bf16]
 
 /// Best and median seconds of `steps` runs of `body` after one warm-up run. On a shared machine the best
 /// run is what the code can do; the median is what a user sees when neighbours load the memory bus.
@@ -42,6 +42,26 @@ for loop in MemoryBandwidth.Loop.allCases { loops[loop] = MemoryBandwidth.measur
 struct Row {
     let shape: LayerShape, type: TensorType
     let step0, step4096, head: (best: Double, median: Double)
+    /// Median over steps of the step's weight bandwidth / the read bandwidth timed just before and after it.
+    let alongside: Double
+}
+
+/// The layer's ctx-0 step held to a read loop over as many bytes, timed right before and right after each step
+/// (``ReadAlongside``): on a host whose bandwidth moves by up to 2× from second to second, the median of these
+/// paired ratios is steadier than one best time over one best bound measured minutes apart.
+func alongside(_ layer: LayerDecode, bytes: Int) throws -> Double {
+    guard let reader = ReadAlongside(bytes: bytes, threads: threads) else { return 0 }
+    _ = reader.pass()
+    var ratios: [Double] = []
+    for _ in 0 ..< steps {
+        let before = reader.pass()
+        let start = ContinuousClock.now
+        try layer.step(context: 0)
+        let rate = Double(bytes) / BenchmarkEnvironment.seconds(since: start)
+        let after = reader.pass()
+        if before > 0, after > 0 { ratios.append(rate / ((before + after) / 2)) }
+    }
+    return ratios.isEmpty ? 0 : ratios.sorted()[ratios.count / 2]
 }
 var rows: [Row] = []
 // The bound is the best read bandwidth seen in the whole run (measured at the start and again before each
@@ -55,7 +75,8 @@ for shape in shapes {
         let head = try HeadDecode(shape: shape, type: type, backend: backend)
         bound = max(bound, MemoryBandwidth.readBound(threads: threads).bytesPerSecond)
         rows.append(Row(shape: shape, type: type, step0: try time { try layer.step(context: 0) },
-                        step4096: try time { try layer.step(context: 4096) }, head: try time { try head.step() }))
+                        step4096: try time { try layer.step(context: 4096) }, head: try time { try head.step() },
+                        alongside: try alongside(layer, bytes: shape.layerBytes(type))))
     }
 }
 
@@ -65,8 +86,8 @@ print("Memory bandwidth at the start (GB/s, best of 5 passes over 1 GiB, \(threa
     + MemoryBandwidth.Loop.allCases.map { "\($0) \(gbs(loops[$0]))" }.joined(separator: ", ") + ".")
 print("Bound: the best read bandwidth of the run, \(gbs(bound)) GB/s. Times: best / median of \(steps) steps; projections use the best.")
 print("")
-print("| model | weights | model size | fits in RAM | layer step, ctx 0 | layer weights read | % of bound | layer step, ctx 4096 | output projection | projected tokens/s, ctx 0 | bound, ctx 0 | projected, ctx 4096 | bound, ctx 4096 |")
-print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| model | weights | model size | fits in RAM | layer step, ctx 0 | layer weights read | % of bound | % of read alongside | layer step, ctx 4096 | output projection | projected tokens/s, ctx 0 | bound, ctx 0 | projected, ctx 4096 | bound, ctx 4096 |")
+print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 func ms(_ t: (best: Double, median: Double)) -> String { String(format: "%.2f / %.2f ms", t.best * 1e3, t.median * 1e3) }
 for row in rows {
     let (shape, type) = (row.shape, row.type)
@@ -76,6 +97,6 @@ for row in rows {
     let size = Double(shape.modelBytes(type))
     let fits = size + Double(shape.kvCacheBytes(positions: 4096)) < ram * 0.9 ? "yes" : "no"
     let layerRate = Double(shape.layerBytes(type)) / row.step0.best
-    print("| \(shape.name) | \(type) | \(gb(size)) | \(fits) | \(ms(row.step0)) | \(gbs(layerRate)) GB/s | \(String(format: "%.0f %%", layerRate / bound * 100)) | "
+    print("| \(shape.name) | \(type) | \(gb(size)) | \(fits) | \(ms(row.step0)) | \(gbs(layerRate)) GB/s | \(String(format: "%.0f %%", layerRate / bound * 100)) | \(String(format: "%.0f %%", row.alongside * 100)) | "
         + "\(ms(row.step4096)) | \(ms(row.head)) | \(rate(1 / perToken0)) | \(rate(bound / bytes0)) | \(rate(1 / perToken4096)) | \(rate(bound / bytes4096)) |")
 }

@@ -21,6 +21,17 @@ typedef enum {
 /// memory or threads could not be had.
 double lkb_bandwidth(lkb_kernel kernel, size_t bytes, int threads, int passes);
 
+/// A read loop kept ready between passes (its array touched once, its threads parked), so the read bound can
+/// be timed right beside each measured step on a host whose bandwidth moves from second to second.
+typedef struct lkb_reader lkb_reader;
+/// An array of `bytes` (rounded down to 256) read by `threads` threads as LKB_READ_STREAMS reads; NULL if memory
+/// could not be had. Fewer threads than asked if some could not be started (see lkb_reader_threads).
+lkb_reader *lkb_reader_create(size_t bytes, int threads);
+int lkb_reader_threads(const lkb_reader *reader);
+/// Seconds of one read of the whole array, from the moment every thread is awake and ready.
+double lkb_reader_pass(lkb_reader *reader);
+void lkb_reader_destroy(lkb_reader *reader);
+
 #ifdef __cplusplus
 }
 #endif
