@@ -54,6 +54,7 @@ lk_rows_q8_fn lk_decode_rows_q8_kernel(int isa, int type) {
         case LK_TYPE_Q4_0: return lk_matvec_q4_0_q8_vnni;
         case LK_TYPE_Q8_0: return lk_matvec_q8_0_q8_vnni;
         case LK_TYPE_Q4_K: return lk_matvec_q4_K_q8_vnni;
+        case LK_TYPE_Q6_K: return lk_matvec_q6_K_q8_vnni;
         default: break;
         }
     }

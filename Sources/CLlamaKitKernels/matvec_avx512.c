@@ -104,25 +104,9 @@ BLOCK_FN __m512 q4_K_chunk(const uint8_t *b, const q4_K_setup *s, int c, const f
 // A row's 256 codes (q - 32, int8, in element order) and sixteen factors d·sc for one super-block.
 typedef struct { _Alignas(64) int8_t codes[256]; float f[16]; } q6_K_setup;
 
-// Per half of a super-block (128 elements), the 64 bytes of ql hold the low four bits of elements 0-63 (low
-// nibbles) and 64-127 (high nibbles), and the 32 bytes of qh their top two bits: element group j (32
-// elements) takes bits 2j and 2j + 1 of its qh byte. So six 512-bit operations give all 128 codes in order.
+// The codes come from lk_q6_K_codes (kernels_internal.h), as q - 32.
 BLOCK_FN void q6_K_set_up(const uint8_t *b, const float *table, q6_K_setup *s) {
-    const long long by4 = 0x0004000400040004LL, by2 = 0x0002000200020002LL;  // shift counts per 16-bit lane
-    const __m512i up01 = _mm512_setr_epi64(by4, by4, by4, by4, by2, by2, by2, by2);   // groups 0, 1: bits 0-1, 2-3 → 4-5
-    const __m512i down23 = _mm512_setr_epi64(0, 0, 0, 0, by2, by2, by2, by2);        // groups 2, 3: bits 4-5, 6-7 → 4-5
-    const __m512i nibble = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30), bias = _mm512_set1_epi8(32);
-    for (int half = 0; half < 2; half++) {
-        const __m512i ql = _mm512_loadu_si512((const void *)(b + 64 * half));
-        const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 128 + 32 * half)));
-        // The shifts run per 16-bit lane; the bits they bring in from the neighbouring byte are masked off.
-        const __m512i h01 = _mm512_and_si512(_mm512_sllv_epi16(qh, up01), top);
-        const __m512i h23 = _mm512_and_si512(_mm512_srlv_epi16(qh, down23), top);
-        const __m512i q01 = _mm512_ternarylogic_epi32(ql, h01, nibble, 0xEC);                        // (ql & 15) | h
-        const __m512i q23 = _mm512_ternarylogic_epi32(_mm512_srli_epi16(ql, 4), h23, nibble, 0xEC);  // (ql >> 4 & 15) | h
-        _mm512_store_si512((void *)(s->codes + 128 * half), _mm512_sub_epi8(q01, bias));
-        _mm512_store_si512((void *)(s->codes + 128 * half + 64), _mm512_sub_epi8(q23, bias));
-    }
+    lk_q6_K_codes(b, (uint8_t *)s->codes, 32);
     // d·sc for the sixteen groups of 16 at once (each product rounded as gguf-py rounds it).
     _mm512_storeu_ps(s->f, _mm512_mul_ps(_mm512_set1_ps(table[u16_at(b + 208)]),
                                          _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192))))));

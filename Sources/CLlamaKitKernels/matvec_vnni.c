@@ -154,26 +154,58 @@ static inline VNNI __m512 pair_lanes(__m512 factors, int c) {
                                                   _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)), factors);
 }
 
-// One row's super-block b: its four pairs' scale lanes into `pairs`; returns `minimums` plus its minimums' term
-// (s: d_x sum(q_x) of the super-block's eight sub-blocks).
-static inline VNNI __m256 q4_K_set_up(const uint8_t *b, const float *table, const float *s, __m256 minimums, __m512 *pairs) {
+// What each row sets out per super-block: its pairs' scale lanes, and (Q6_K) its codes.
+typedef struct { __m512 scale[4]; } q4_K_q8_setup;
+typedef struct { _Alignas(64) uint8_t codes[256]; __m512 scale[4]; } q6_K_q8_setup;
+
+// Q4_K, one row's super-block b: its four pairs' scale lanes; returns `minimums` plus the super-block's
+// minimums term (s: d_x sum(q_x) of its eight sub-blocks).
+static inline VNNI __m256 q4_K_set_up(const uint8_t *b, const float *table, const float *s, __m256 minimums,
+                                      q4_K_q8_setup *out) {
     float scale[8], offset[8];
     lk_q4_K_scales(b + 4, table[u16_at(b)], table[u16_at(b + 2)], scale, offset);
     const __m512 scales = _mm512_castps256_ps512(_mm256_loadu_ps(scale));
-    for (int c = 0; c < 4; c++) pairs[c] = pair_lanes(scales, c);
+    for (int c = 0; c < 4; c++) out->scale[c] = pair_lanes(scales, c);
     return _mm256_fmadd_ps(_mm256_loadu_ps(offset), _mm256_loadu_ps(s), minimums);
 }
 
-// Pair c of one row's super-block: d_x (d sc_j) sum(q_w q_x) per lane.
-static inline VNNI __m512 q4_K_pair(const uint8_t *b, int c, const pair_x *x, __m512 scale, __m512 acc) {
+// Pair c of one row's Q4_K super-block: d_x (d sc_j) sum(q_w q_x) per lane.
+static inline VNNI __m512 q4_K_pair(const uint8_t *b, const q4_K_q8_setup *s, int c, const pair_x *x, __m512 acc) {
     const long long low = 0x0102040800000000LL, high = 0x1020408000000000LL;
     const __m512i both = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c)));
     const __m512i q = _mm512_gf2p8affine_epi64_epi8(both, _mm512_setr_epi64(low, low, low, low, high, high, high, high), 0);
     const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, x->q);
-    return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(sum), x->d), scale, acc);
+    return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(sum), x->d), s->scale[c], acc);
 }
 
-#define LK_Q4_K_Q8_PASSES(NAME, REGIONS, ADJACENT, AHEAD, REST)                                               \
+// --- Q6_K: super-blocks of 256 = four block pairs; value (d sc_g)(q - 32), one int8 scale per 16 elements ---
+//
+// vpdpbusd takes the six-bit codes as they are (0-63, unsigned); the -32 is taken back in its accumulator,
+// which starts at -32 · (the lane's four q_x) (the same for every row, so computed once per pair). Lane l of
+// pair c is in group 4c + l/4, whose d·sc it is scaled by.
+static inline VNNI __m256 q6_K_set_up(const uint8_t *b, const float *table, const float *s, __m256 minimums,
+                                      q6_K_q8_setup *out) {
+    (void)s;
+    lk_q6_K_codes(b, out->codes, 0);
+    const __m512 f = _mm512_mul_ps(_mm512_set1_ps(table[u16_at(b + 208)]),
+                                   _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
+    const __m512i quarter = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    for (int c = 0; c < 4; c++) out->scale[c] = _mm512_permutexvar_ps(_mm512_add_epi32(quarter, _mm512_set1_epi32(4 * c)), f);
+    return minimums;
+}
+
+static inline VNNI __m512 q6_K_pair(const uint8_t *b, const q6_K_q8_setup *s, int c, const pair_x *x, __m512 acc) {
+    (void)b;
+    const __m512i start = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                           _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(32), x->q));
+    const __m512i sum = _mm512_dpbusd_epi32(start, _mm512_load_si512((const void *)(s->codes + 64 * c)), x->q);
+    return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(sum), x->d), s->scale[c], acc);
+}
+
+// Rows in passes as the other kernels. Per super-block each row's factors (and codes) are set out first;
+// then each pair of activations is loaded once for all the pass's rows. `minimums` carries Q4_K's per-row
+// minimums term (zero for Q6_K).
+#define LK_SUPER_Q8_PASSES(NAME, BYTES, SETUP_T, SET_UP, PAIR, REGIONS, ADJACENT, AHEAD, REST)                 \
     static VNNI void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1,                         \
                           const lk_q8_activations *a, int64_t k, float *y) {                                 \
         enum { R = (REGIONS) * (ADJACENT) };                                                                 \
@@ -187,15 +219,15 @@ static inline VNNI __m512 q4_K_pair(const uint8_t *b, int c, const pair_x *x, __
             __m256 minimums[R];                                                                              \
             for (int i = 0; i < R; i++) { acc[i] = _mm512_setzero_ps(); minimums[i] = _mm256_setzero_ps(); } \
             for (int64_t sb = 0; sb < blocks; sb++) {                                                        \
-                const size_t o = (size_t)sb * 144;                                                           \
-                __m512 scales[R][4];                                                                         \
+                const size_t o = (size_t)sb * BYTES;                                                         \
+                SETUP_T s[R];                                                                                \
                 for (int i = 0; i < R; i++) {                                                                \
-                    LK_PREFETCH_LINES(r[i], o, 144, AHEAD);                                                  \
-                    minimums[i] = q4_K_set_up(r[i] + o, table, a->s + 8 * sb, minimums[i], scales[i]);       \
+                    LK_PREFETCH_LINES(r[i], o, BYTES, AHEAD);                                                \
+                    minimums[i] = SET_UP(r[i] + o, table, a->s + 8 * sb, minimums[i], &s[i]);               \
                 }                                                                                            \
                 for (int c = 0; c < 4; c++) {                                                                \
                     const pair_x x = load_pair(a, 4 * sb + c, 0);                                            \
-                    for (int i = 0; i < R; i++) acc[i] = q4_K_pair(r[i] + o, c, &x, scales[i][c], acc[i]);   \
+                    for (int i = 0; i < R; i++) acc[i] = PAIR(r[i] + o, &s[i], c, &x, acc[i]);               \
                 }                                                                                            \
             }                                                                                                \
             for (int i = 0; i < R; i++)                                                                      \
@@ -208,22 +240,26 @@ static inline VNNI __m512 q4_K_pair(const uint8_t *b, int c, const pair_x *x, __
             __m512 acc = _mm512_setzero_ps();                                                                \
             __m256 minimums = _mm256_setzero_ps();                                                           \
             for (int64_t sb = 0; sb < blocks; sb++) {                                                        \
-                __m512 scales[4];                                                                            \
-                minimums = q4_K_set_up(row + (size_t)sb * 144, table, a->s + 8 * sb, minimums, scales);      \
+                SETUP_T s;                                                                                   \
+                minimums = SET_UP(row + (size_t)sb * BYTES, table, a->s + 8 * sb, minimums, &s);             \
                 for (int c = 0; c < 4; c++) {                                                                \
                     const pair_x x = load_pair(a, 4 * sb + c, 0);                                            \
-                    acc = q4_K_pair(row + (size_t)sb * 144, c, &x, scales[c], acc);                          \
+                    acc = PAIR(row + (size_t)sb * BYTES, &s, c, &x, acc);                                    \
                 }                                                                                            \
             }                                                                                                \
             y[n] = _mm512_reduce_add_ps(acc) - sum8(minimums);                                               \
         }                                                                                                    \
     }
 
-LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_near, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL)
-LK_Q4_K_Q8_PASSES(lk_matvec_q4_K_q8_vnni_far, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, lk_matvec_q4_K_q8_vnni_near)
-void lk_matvec_q4_K_q8_vnni(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a,
-                            int64_t k, float *y) {
-    if (lk_takes_far_plan(n0, n1, row_bytes)) lk_matvec_q4_K_q8_vnni_far(w, row_bytes, n0, n1, a, k, y);
-    else lk_matvec_q4_K_q8_vnni_near(w, row_bytes, n0, n1, a, k, y);
-}
+#define LK_SUPER_Q8_KERNEL(NAME, BYTES, SETUP_T, SET_UP, PAIR)                                                          \
+    LK_SUPER_Q8_PASSES(NAME##_near, BYTES, SETUP_T, SET_UP, PAIR, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL) \
+    LK_SUPER_Q8_PASSES(NAME##_far, BYTES, SETUP_T, SET_UP, PAIR, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near) \
+    void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a, int64_t k,    \
+              float *y) {                                                                                           \
+        if (lk_takes_far_plan(n0, n1, row_bytes)) NAME##_far(w, row_bytes, n0, n1, a, k, y);                        \
+        else NAME##_near(w, row_bytes, n0, n1, a, k, y);                                                            \
+    }
+
+LK_SUPER_Q8_KERNEL(lk_matvec_q4_K_q8_vnni, 144, q4_K_q8_setup, q4_K_set_up, q4_K_pair)
+LK_SUPER_Q8_KERNEL(lk_matvec_q6_K_q8_vnni, 210, q6_K_q8_setup, q6_K_set_up, q6_K_pair)
 #endif

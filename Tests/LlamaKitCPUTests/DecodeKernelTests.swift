@@ -105,15 +105,15 @@ struct DecodeKernelTests {
 
     /// Rounding x to 32-value blocks with scale d = max|x|/127 moves each value by at most d/2, so each row
     /// moves by at most Σ over blocks of d/2 · Σ|w| (plus float32 accumulation error).
-    @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0, .q4_K])
+    @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0, .q4_K, .q6_K])
     func int8DecodeStaysWithinItsRoundingBound(type: TensorType) throws {
         let c = try Self.load(type)
         let bounds = try Self.roundingBounds(c)
 
         // The fixture itself (short-range row order) and stacked copies of it (long-range order).
         for host in [c.host, Self.tall(c.host)] {
-            // Q4_K has an int8 kernel for VNNI only (below it stays exact, which `differs` would flag).
-            for level in Self.levels where level >= (type == .q4_K ? .avx512VNNI : .avx2) {
+            // The K-quants have int8 kernels for VNNI only (below they stay exact, which `differs` would flag).
+            for level in Self.levels where level >= (type == .q4_K || type == .q6_K ? .avx512VNNI : .avx2) {
                 for threads in [1, 2] {
                     let backend = CPUBackend(threads: threads, activationPrecision: .int8, instructionSet: level)
                     let y = try Self.decode(backend, host, c.x)
