@@ -70,6 +70,13 @@ enum { LK_FAR_MIN_BYTES = 256 * 1024 };
 static inline int lk_takes_far_plan(int64_t n0, int64_t n1, size_t row_bytes) {
     return (size_t)(n1 - n0) * row_bytes >= LK_FAR_MIN_BYTES;
 }
+/// The entry point of a decode kernel compiled in both row plans (NAME##_far, NAME##_near): it picks one by the
+/// bytes of the range. X_T is what the kernel takes as activations.
+#define LK_PLAN_ENTRY(NAME, X_T)                                                                                  \
+    void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, X_T x, int64_t k, float *y) {         \
+        if (lk_takes_far_plan(n0, n1, row_bytes)) NAME##_far(w, row_bytes, n0, n1, x, k, y);                    \
+        else NAME##_near(w, row_bytes, n0, n1, x, k, y);                                                        \
+    }
 /// Rows per pass of either plan (the far plan's is the larger); work is handed out in multiples of it.
 enum { LK_ROWS_PER_PASS_MAX = LK_FAR_REGIONS * LK_FAR_ADJACENT };
 

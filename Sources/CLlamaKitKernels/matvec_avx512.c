@@ -209,10 +209,7 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
                    LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL)                                         \
     LK_ROWS_PASSES(NAME##_far, ELEMS, BYTES, SETUP_T, SET_UP, CHUNK_ELEMS, CHUNK, TAIL,                               \
                    LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near)                                     \
-    void NAME(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x, int64_t k, float *y) {  \
-        if (lk_takes_far_plan(n0, n1, row_bytes)) NAME##_far(w, row_bytes, n0, n1, x, k, y);                      \
-        else NAME##_near(w, row_bytes, n0, n1, x, k, y);                                                          \
-    }
+    LK_PLAN_ENTRY(NAME, const float *)
 
 // The one-step types: a block (or 16 floats) per chunk, nothing to set up.
 typedef struct { char unused; } no_setup;
