@@ -6,7 +6,9 @@ writes a file with their exact tensor shapes (hidden 4096 / 8192, 32 / 64 heads,
 32 / 80 layers) in one storage type, with the tokenizer copied from SmolLM2's GGUF (vocab 49152 instead of 128256,
 so the embedding and output matrices are smaller than the real ones'). Both llama.cpp's llama-bench and ours load
 it, so tokens/s can be compared end to end. The values are random, so generated text is meaningless; the block
-scales are set so the weights have a realistic spread (std ~0.02) and activations stay finite.
+scales are set so the weights have a realistic spread (std ~0.02) and activations stay finite. `--type q4_k_m`
+mixes types roughly as llama.cpp's Q4_K_M does: Q4_K, with Q6_K for the output projection and for attn_v and
+ffn_down in every other layer (llama.cpp picks a few more layers at both ends).
 
 Usage: python3 Benchmarks/Tools/make_shaped_gguf.py --tokenizer-from .models/SmolLM2-135M-Instruct.Q4_1.gguf \
            --shape 8b --type q4_0 --out /tmp/llama-8b-shaped-q4_0.gguf [--layers N]
@@ -22,7 +24,7 @@ SHAPES = {"8b": dict(hidden=4096, heads=32, kv_heads=8, ffn=14336, layers=32),
 ap = argparse.ArgumentParser()
 ap.add_argument("--tokenizer-from", required=True)
 ap.add_argument("--shape", choices=SHAPES, default="8b")
-ap.add_argument("--type", choices=["q4_0", "q4_k", "q8_0", "bf16"], default="q4_0")
+ap.add_argument("--type", choices=["q4_0", "q4_k", "q4_k_m", "q8_0", "bf16"], default="q4_0")
 ap.add_argument("--layers", type=int, help="fewer layers than the real model (for a quick file)")
 ap.add_argument("--out", required=True)
 a = ap.parse_args()
@@ -40,12 +42,23 @@ def text(parts):
     return bytes(parts[0]).decode()
 
 
-def random_matrix(rows, cols):
-    """(dtype, byte array) for a rows × cols matrix whose dequantized values have std ~0.02."""
-    if a.type == "bf16":
+def random_matrix(rows, cols, kind=None):
+    """(dtype, byte array) for a rows × cols matrix of `kind` (default: the file's type) whose dequantized values
+    have std ~0.02."""
+    kind = kind or ("q4_k" if a.type == "q4_k_m" else a.type)
+    if kind == "q6_k":
+        # 210-byte super-blocks of 256: 128 bytes of low nibbles, 64 of high bit pairs (random), 16 int8 scales,
+        # fp16 d. Weights d·sc·(q - 32): q - 32 uniform (std ~18.5), sc uniform in ±[16, 48] (rms ~34).
+        blocks = rng.integers(0, 256, size=(rows, cols // 256, 210), dtype=np.uint8)
+        sc = rng.integers(16, 49, size=(rows, cols // 256, 16)) * rng.choice([-1, 1], size=(rows, cols // 256, 16))
+        blocks[:, :, 192:208] = sc.astype(np.int8).view(np.uint8)
+        d = (0.02 / (34 * 18.5) * rng.uniform(0.5, 1.5, size=(rows, cols // 256))).astype(np.float16)
+        blocks[:, :, 208:210] = d.view(np.uint8).reshape(rows, cols // 256, 2)
+        return GGMLQuantizationType.Q6_K, blocks.reshape(rows, -1)
+    if kind == "bf16":
         w = (rng.standard_normal((rows, cols), dtype=np.float32) * 0.02).view(np.uint32)
         return GGMLQuantizationType.BF16, (w >> 16).astype(np.uint16)
-    if a.type == "q4_k":
+    if kind == "q4_k":
         # 144-byte super-blocks of 256: fp16 d and dmin, twelve bytes of packed 6-bit scales and minimums
         # (random), 128 bytes of nibbles (random). Weights d·sc·q - dmin·m: sc, q uniform make std ~ d · 36 · 4.6.
         blocks = rng.integers(0, 256, size=(rows, cols // 256, 144), dtype=np.uint8)
@@ -54,7 +67,7 @@ def random_matrix(rows, cols):
         blocks[:, :, 0:2] = d.view(np.uint8).reshape(rows, cols // 256, 2)
         blocks[:, :, 2:4] = dmin.view(np.uint8).reshape(rows, cols // 256, 2)
         return GGMLQuantizationType.Q4_K, blocks.reshape(rows, -1)
-    if a.type == "q8_0":
+    if kind == "q8_0":
         blocks = np.empty((rows, cols // 32, 34), dtype=np.uint8)
         blocks[:, :, 2:] = rng.integers(0, 256, size=(rows, cols // 32, 32), dtype=np.uint8)
         scale = 0.02 / 73.9  # std of uniform int8 is ~73.9
@@ -84,7 +97,7 @@ w.add_rope_freq_base(500000.0)
 w.add_layer_norm_rms_eps(1e-5)
 w.add_vocab_size(vocab)
 w.add_rope_dimension_count(hd)
-w.add_file_type({"q4_0": 2, "q4_k": 14, "q8_0": 7, "bf16": 32}[a.type])
+w.add_file_type({"q4_0": 2, "q4_k": 14, "q4_k_m": 15, "q8_0": 7, "bf16": 32}[a.type])
 w.add_tokenizer_model(text(field(tok, "tokenizer.ggml.model")))
 w.add_tokenizer_pre(text(field(tok, "tokenizer.ggml.pre")))
 w.add_token_list([bytes(p).decode() for p in field(tok, "tokenizer.ggml.tokens")])
@@ -102,11 +115,16 @@ H, F, KV = s["hidden"], s["ffn"], s["kv_heads"] * hd
 cache = {}
 
 
-def matrix(rows, cols):
-    if (rows, cols) not in cache:
-        cache[(rows, cols)] = random_matrix(rows, cols)
-    dtype, data = cache[(rows, cols)]
+def matrix(rows, cols, kind=None):
+    if (rows, cols, kind) not in cache:
+        cache[(rows, cols, kind)] = random_matrix(rows, cols, kind)
+    dtype, data = cache[(rows, cols, kind)]
     return dict(tensor=data, raw_dtype=dtype)
+
+
+def more_bits(layer):
+    """Q4_K_M's Q6_K layers for attn_v and ffn_down (here every other one)."""
+    return "q6_k" if a.type == "q4_k_m" and layer % 2 == 0 else None
 
 
 ones = np.ones(H, dtype=np.float32)
@@ -115,14 +133,14 @@ for i in range(layers):
     w.add_tensor(f"blk.{i}.attn_norm.weight", ones)
     w.add_tensor(f"blk.{i}.attn_q.weight", **matrix(H, H))
     w.add_tensor(f"blk.{i}.attn_k.weight", **matrix(KV, H))
-    w.add_tensor(f"blk.{i}.attn_v.weight", **matrix(KV, H))
+    w.add_tensor(f"blk.{i}.attn_v.weight", **matrix(KV, H, more_bits(i)))
     w.add_tensor(f"blk.{i}.attn_output.weight", **matrix(H, H))
     w.add_tensor(f"blk.{i}.ffn_norm.weight", ones)
     w.add_tensor(f"blk.{i}.ffn_gate.weight", **matrix(F, H))
     w.add_tensor(f"blk.{i}.ffn_up.weight", **matrix(F, H))
-    w.add_tensor(f"blk.{i}.ffn_down.weight", **matrix(H, F))
+    w.add_tensor(f"blk.{i}.ffn_down.weight", **matrix(H, F, more_bits(i)))
 w.add_tensor("output_norm.weight", ones)
-dtype, data = random_matrix(vocab, H)  # its own values: untied, as in the real 8B/70B
+dtype, data = random_matrix(vocab, H, "q6_k" if a.type == "q4_k_m" else None)  # its own values: untied, as in the real 8B/70B
 w.add_tensor("output.weight", data, raw_dtype=dtype)
 w.write_header_to_file()
 w.write_kv_data_to_file()
