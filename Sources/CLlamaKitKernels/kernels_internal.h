@@ -177,6 +177,14 @@ static inline void lk_q6_K_codes(const uint8_t *b, uint8_t *codes, char bias) {
     }
 }
 
+// d·sc of a Q6_K super-block's sixteen groups of 16 (each product rounded as gguf-py rounds it).
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"), always_inline))
+static inline __m512 lk_q6_K_factors(const uint8_t *b, const float *table) {
+    uint16_t d;
+    memcpy(&d, b + 208, 2);
+    return _mm512_mul_ps(_mm512_set1_ps(table[d]), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
+}
+
 #define LK_DECLARE_Q8_ROWS(name) \
     void name(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const lk_q8_activations *a, int64_t k, float *y);
 LK_DECLARE_Q8_ROWS(lk_matvec_q4_1_q8_vnni)

@@ -104,12 +104,10 @@ BLOCK_FN __m512 q4_K_chunk(const uint8_t *b, const q4_K_setup *s, int c, const f
 // A row's 256 codes (q - 32, int8, in element order) and sixteen factors d·sc for one super-block.
 typedef struct { _Alignas(64) int8_t codes[256]; float f[16]; } q6_K_setup;
 
-// The codes come from lk_q6_K_codes (kernels_internal.h), as q - 32.
+// The codes and factors come from lk_q6_K_codes and lk_q6_K_factors (kernels_internal.h), the codes as q - 32.
 BLOCK_FN void q6_K_set_up(const uint8_t *b, const float *table, q6_K_setup *s) {
     lk_q6_K_codes(b, (uint8_t *)s->codes, 32);
-    // d·sc for the sixteen groups of 16 at once (each product rounded as gguf-py rounds it).
-    _mm512_storeu_ps(s->f, _mm512_mul_ps(_mm512_set1_ps(table[u16_at(b + 208)]),
-                                         _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192))))));
+    _mm512_storeu_ps(s->f, lk_q6_K_factors(b, table));
 }
 
 // Elements 16e ... 16e + 15: (d·sc_e)·(q - 32) times x.

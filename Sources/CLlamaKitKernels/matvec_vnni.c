@@ -183,8 +183,7 @@ static inline VNNI __m256 q6_K_set_up(const uint8_t *b, const float *table, cons
                                       q6_K_q8_setup *out) {
     (void)s;
     lk_q6_K_codes(b, out->codes, 0);
-    const __m512 f = _mm512_mul_ps(_mm512_set1_ps(table[u16_at(b + 208)]),
-                                   _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))));
+    const __m512 f = lk_q6_K_factors(b, table);
     const __m512i quarter = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     for (int c = 0; c < 4; c++) out->scale[c] = _mm512_permutexvar_ps(_mm512_add_epi32(quarter, _mm512_set1_epi32(4 * c)), f);
     return minimums;

@@ -76,6 +76,20 @@ static float read_lines_portable(const float *p, size_t n) {
     return s0 + s1 + s2 + s3;
 }
 
+// One of the three read loops over p[0, n).
+static float read_array(lkb_kernel kernel, const float *p, size_t n) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) return kernel == LKB_READ_STREAMS ? read_streams(p, n) : read_lines(p, n, kernel == LKB_READ_PREFETCH);
+#endif
+    (void)kernel;
+    return read_lines_portable(p, n);
+}
+
+// Where thread t's slice of n floats starts (t = threads: the end), on a 64-float boundary.
+static size_t slice_start(size_t n, int t, int threads) {
+    return t == threads ? n : n * (size_t)t / (size_t)threads / 64 * 64;
+}
+
 static void *run(void *arg) {
     job *j = arg;
     int go;
@@ -95,13 +109,7 @@ static void *run(void *arg) {
         case LKB_READ:
         case LKB_READ_PREFETCH:
         case LKB_READ_STREAMS:
-#if defined(__x86_64__)
-            if (__builtin_cpu_supports("avx2")) {
-                sink += j->kernel == LKB_READ_STREAMS ? read_streams(a, n) : read_lines(a, n, j->kernel == LKB_READ_PREFETCH);
-                break;
-            }
-#endif
-            sink += read_lines_portable(a, n);
+            sink += read_array(j->kernel, a, n);
             break;
         case LKB_COPY:
             memcpy(a, b, n * sizeof(float));
@@ -133,8 +141,7 @@ double lkb_bandwidth(lkb_kernel kernel, size_t bytes, int threads, int passes) {
     if (!a || (arrays > 1 && !b) || (arrays > 2 && !c) || !seconds || !jobs || !ids ||
         pthread_barrier_init(&barrier, NULL, (unsigned)threads) != 0) goto done;
     for (int t = 0; t < threads; t++) {
-        jobs[t] = (job){ kernel, a, b, c, n * (size_t)t / (size_t)threads / 64 * 64,
-                         t + 1 == threads ? n : n * (size_t)(t + 1) / (size_t)threads / 64 * 64,
+        jobs[t] = (job){ kernel, a, b, c, slice_start(n, t, threads), slice_start(n, t + 1, threads),
                          &barrier, passes, t == 0 ? seconds : NULL, &start, 0 };
     }
     int started = 0;
@@ -171,12 +178,8 @@ struct lkb_reader {
 typedef struct { lkb_reader *r; int ith; } reader_arg;
 
 static void reader_slice(lkb_reader *r, int ith) {
-    const size_t begin = r->n * (size_t)ith / (size_t)r->threads / 64 * 64;
-    const size_t end = ith + 1 == r->threads ? r->n : r->n * (size_t)(ith + 1) / (size_t)r->threads / 64 * 64;
-#if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) { r->sink += read_streams(r->a + begin, end - begin); return; }
-#endif
-    r->sink += read_lines_portable(r->a + begin, end - begin);
+    const size_t begin = slice_start(r->n, ith, r->threads);
+    r->sink += read_array(LKB_READ_STREAMS, r->a + begin, slice_start(r->n, ith + 1, r->threads) - begin);
 }
 
 static void *reader_main(void *p) {
