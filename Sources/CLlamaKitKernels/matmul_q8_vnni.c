@@ -26,7 +26,8 @@
 enum { TILE = 16, HALVES = 2, ROWS = TILE * HALVES, GROUPS = 8, TOKENS = 4, CHUNK_BLOCKS = 16 };
 
 // 32 rows repacked: per block and half (rows 0-15, 16-31), GROUPS code vectors (lane r: row r's codes 4g ...
-// 4g + 3 as unsigned bytes); per block and half, the sixteen rows' scales and (Q4_1, Q4_K) minimums.
+// 4g + 3 as unsigned bytes); per block and half, the sixteen rows' scales and their minimums (Q4_1, Q4_K) or
+// second scales (Q6_K).
 typedef struct { __m512i *codes; float *scales, *mins; } packed_tile;
 
 // Bytes of one thread's packed tile for `blocks` blocks of 32, and the tile laid out in them (64-aligned).
@@ -112,32 +113,76 @@ TILE_FN void repack_q4_K(const uint8_t *rows, const __m512i index[HALVES], int64
     }
 }
 
+// Q6_K: super-blocks of 256 elements, sixteen groups of 16 with int8 scales sc_e; value = (d sc_e)(q - 32),
+// q six bits: four in ql, two in qh (the layout lk_q6_K_codes reads). Each 32-element block B of a
+// super-block is a block of this kernel with two scales, d sc_2B for its first 16 elements (in `scales`) and
+// d sc_2B+1 for the rest (in `mins`), rounded as lk_q6_K_factors rounds them. Codes go in unsigned (0-63);
+// the -32 is taken back in the sums' starting values (token_group.c). In half n (128 elements) of a
+// super-block, block 4n + j's code group g is bytes ql[64n + 4g ...] (j = 0, 2) or ql[64n + 32 + 4g ...]
+// (j = 1, 3), low nibbles for j < 2 and high ones above, with bits 2j, 2j + 1 of qh[32n + 4g ...] on top.
+TILE_FN void repack_q6_K(const uint8_t *rows, const __m512i index[HALVES], int64_t b0, int64_t b1, packed_tile t) {
+    const size_t super_block_bytes = (size_t)lk_type_block_bytes(LK_TYPE_Q6_K);
+    const __m512i nibble = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30);
+    for (int64_t sb = b0 / 8; sb < b1 / 8; sb++) {
+        const uint8_t *at = rows + (size_t)sb * super_block_bytes;
+        for (int h = 0; h < HALVES; h++) {
+            // d is the super-block's last two bytes: read as the top of the dword at 206, not past the block.
+            const __m512 d = fp16_lanes(_mm512_srli_epi32(rows_dword(index[h], at + 206), 16));
+            for (int q4 = 0; q4 < 4; q4++) {
+                const __m512i sc = rows_dword(index[h], at + 192 + 4 * q4);  // scales 4 q4 ... 4 q4 + 3
+                for (int e = 0; e < 4; e++) {
+                    const int group = 4 * q4 + e, block = (int)(8 * sb) + group / 2;
+                    const __m512 scale = _mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(sc, 24 - 8 * e), 24));
+                    _mm512_store_ps((group % 2 ? t.mins : t.scales) + (HALVES * block + h) * TILE, _mm512_mul_ps(d, scale));
+                }
+            }
+            for (int n = 0; n < 2; n++) {
+                for (int g = 0; g < GROUPS; g++) {
+                    const __m512i a = rows_dword(index[h], at + 64 * n + 4 * g);
+                    const __m512i b = rows_dword(index[h], at + 64 * n + 32 + 4 * g);
+                    const __m512i qh = rows_dword(index[h], at + 128 + 32 * n + 4 * g);
+                    // Per dword the shifts move bits across byte borders too; the masks keep each byte's own.
+                    const __m512i high[4] = { _mm512_and_si512(_mm512_slli_epi32(qh, 4), top), _mm512_and_si512(_mm512_slli_epi32(qh, 2), top),
+                                              _mm512_and_si512(qh, top), _mm512_and_si512(_mm512_srli_epi32(qh, 2), top) };
+                    const __m512i low[4] = { a, b, _mm512_srli_epi32(a, 4), _mm512_srli_epi32(b, 4) };
+                    for (int j = 0; j < 4; j++)
+                        t.codes[(HALVES * (8 * sb + 4 * n + j) + h) * GROUPS + g] = _mm512_ternarylogic_epi32(low[j], high[j], nibble, 0xEC);
+                }
+            }
+        }
+    }
+}
+
 static inline int32_t i32_at(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
 
 // The activations of T tokens (4, or 2, 1 for the last of a batch), interleaved so that one pointer
 // reaches every token's operands: per block b and code group g, the T tokens' four codes side by side
 // (q[(8b + g) T + i]); per block their d_x (d[b T + i]) and their offset term (o[b T + i]: the quantizer's
-// s = d_x Σ q_x times -8 for Q4_0, -128 for Q8_0, 1 for Q4_1 and Q4_K, whose minimums multiply it).
-typedef struct { int32_t *q; float *d, *o; int64_t first; int T; } token_group;
+// s = d_x Σ q_x times -8 for Q4_0, -128 for Q8_0, 1 for Q4_1 and Q4_K, whose minimums multiply it); and for
+// Q6_K per block half (16 elements) -32 Σ q_x, where its integer sums start (c[(2b + half) T + i]).
+typedef struct { int32_t *q; float *d, *o; int32_t *c; int64_t first; int T; } token_group;
 
 // y[t][rows of mask] for a group's T tokens against 32 packed rows, blocks [b0, b1) (the sums so far are in
-// y unless b0 is 0): per block and token, d_w ⊙ (d_x Σ q_w q_x + o) (Q4_0, Q8_0) or
-// d_w ⊙ d_x Σ q_w q_x + m_w o (Q4_1, Q4_K).
+// y unless b0 is 0): per block and token, d_w ⊙ (d_x Σ q_w q_x + o) (Q4_0, Q8_0), d_w ⊙ d_x Σ q_w q_x + m_w o
+// (Q4_1, Q4_K), or per half of the block d_w,half ⊙ d_x (c + Σ q_w q_x) (Q6_K).
 TILE_FN void tile_tokens(const int type, packed_tile t, int64_t b0, int64_t b1, const token_group *x, const int T,
                          float *y, int64_t ldy, const __mmask16 mask[HALVES]) {
     __m512 acc[HALVES][TOKENS];
     for (int h = 0; h < HALVES; h++)
         for (int i = 0; i < T; i++)
             acc[h][i] = b0 ? _mm512_maskz_loadu_ps(mask[h], y + i * ldy + TILE * h) : _mm512_setzero_ps();
-    for (int64_t b = b0; b < b1; b++) {
-        // Tokens innermost: each sum is a chain of eight vpdpbusd, and 2T chains side by side keep both
-        // units busy (one chain alone waits out each instruction's latency).
+    // Q6_K's blocks have a scale per half, so their sums are taken per half (parts of four code groups).
+    const int parts = type == LK_TYPE_Q6_K ? 2 : 1, per_part = GROUPS / parts;
+    for (int64_t b = b0; b < b1; b++) for (int part = 0; part < parts; part++) {
+        // Tokens innermost: each sum is a chain of eight (Q6_K: four) vpdpbusd, and 2T chains side by side
+        // keep both units busy (one chain alone waits out each instruction's latency).
         __m512i sum[HALVES][TOKENS];
         for (int h = 0; h < HALVES; h++)
-            for (int i = 0; i < T; i++) sum[h][i] = _mm512_setzero_si512();
+            for (int i = 0; i < T; i++)
+                sum[h][i] = type == LK_TYPE_Q6_K ? _mm512_set1_epi32(x->c[(2 * b + part) * T + i]) : _mm512_setzero_si512();
         const int32_t *q = x->q + GROUPS * T * b;
         const __m512i *codes = t.codes + HALVES * GROUPS * b;
-        for (int g = 0; g < GROUPS; g++) {
+        for (int g = per_part * part; g < per_part * (part + 1); g++) {
             const __m512i low = _mm512_load_si512((const void *)(codes + g));
             const __m512i high = _mm512_load_si512((const void *)(codes + GROUPS + g));
             for (int i = 0; i < T; i++) {
@@ -148,10 +193,12 @@ TILE_FN void tile_tokens(const int type, packed_tile t, int64_t b0, int64_t b1, 
         }
         const float *d = x->d + T * b, *o = x->o + T * b;
         for (int h = 0; h < HALVES; h++) {
-            const __m512 dw = _mm512_load_ps(t.scales + (HALVES * b + h) * TILE);
+            const __m512 dw = _mm512_load_ps((part ? t.mins : t.scales) + (HALVES * b + h) * TILE);
             for (int i = 0; i < T; i++) {
                 const __m512 dot = _mm512_cvtepi32_ps(sum[h][i]);
-                if (type == LK_TYPE_Q4_1 || type == LK_TYPE_Q4_K) {
+                if (type == LK_TYPE_Q6_K) {
+                    acc[h][i] = _mm512_fmadd_ps(_mm512_mul_ps(dot, _mm512_set1_ps(d[i])), dw, acc[h][i]);
+                } else if (type == LK_TYPE_Q4_1 || type == LK_TYPE_Q4_K) {
                     acc[h][i] = _mm512_fmadd_ps(_mm512_mul_ps(dot, _mm512_set1_ps(d[i])), dw, acc[h][i]);
                     acc[h][i] = _mm512_fmadd_ps(_mm512_load_ps(t.mins + (HALVES * b + h) * TILE), _mm512_set1_ps(o[i]), acc[h][i]);
                 } else {
@@ -189,6 +236,11 @@ static void quantize_task(void *arg, int ith, int nth) {
                 for (int g = 0; g < GROUPS; g++) x->q[(GROUPS * b + g) * x->T + i] = i32_at(a.q + 32 * b + 4 * g);
                 x->d[b * x->T + i] = a.d[b];
                 x->o[b * x->T + i] = factor * a.s[b];
+                for (int half = 0; half < 2; half++) {
+                    int32_t s = 0;
+                    for (int j = 0; j < 16; j++) s += a.q[32 * b + 16 * half + j];
+                    x->c[(2 * b + half) * x->T + i] = -32 * s;
+                }
             }
         }
     }
@@ -202,6 +254,7 @@ TILE_FN void rows_of_type(const int type, const q8_matmul_ctx *c, packed_tile t,
     for (int64_t b0 = 0; b0 < blocks; b0 += CHUNK_BLOCKS) {
         const int64_t b1 = b0 + CHUNK_BLOCKS < blocks ? b0 + CHUNK_BLOCKS : blocks;
         if (type == LK_TYPE_Q4_K) repack_q4_K(rows, index, b0, b1, t);
+        else if (type == LK_TYPE_Q6_K) repack_q6_K(rows, index, b0, b1, t);
         else repack_tile(type, rows, index, b0, b1, t);
         for (int64_t gi = 0; gi < c->group_count; gi++) {
             const token_group *x = c->groups + gi;
@@ -239,6 +292,7 @@ static VNNI void matmul_task(void *arg, int ith, int nth) {
         case LK_TYPE_Q4_1: rows_of_type(LK_TYPE_Q4_1, c, t, rows, index, n0, mask); break;
         case LK_TYPE_Q8_0: rows_of_type(LK_TYPE_Q8_0, c, t, rows, index, n0, mask); break;
         case LK_TYPE_Q4_K: rows_of_type(LK_TYPE_Q4_K, c, t, rows, index, n0, mask); break;
+        case LK_TYPE_Q6_K: rows_of_type(LK_TYPE_Q6_K, c, t, rows, index, n0, mask); break;
         default: return;
         }
     }
@@ -248,7 +302,8 @@ int lk_matmul_q8(lk_pool *pool, int isa, int type, const void *w, size_t row_byt
                  const float *x, int64_t m, int64_t k, float *y, int64_t ldy) {
     isa = isa < lk_cpu_isa() ? isa : lk_cpu_isa();
     if (isa < LK_ISA_AVX512_VNNI ||
-        (type != LK_TYPE_Q4_0 && type != LK_TYPE_Q4_1 && type != LK_TYPE_Q8_0 && type != LK_TYPE_Q4_K)) return 0;
+        (type != LK_TYPE_Q4_0 && type != LK_TYPE_Q4_1 && type != LK_TYPE_Q8_0 && type != LK_TYPE_Q4_K && type != LK_TYPE_Q6_K))
+        return 0;
     // Gather offsets are 32-bit: 31 rows past a pass's first must fit.
     const int block = lk_type_block_size(type);
     if (m <= 0 || n_out <= 0 || k <= 0 || k % block || row_bytes != (size_t)(k / block * lk_type_block_bytes(type)) ||
@@ -257,11 +312,11 @@ int lk_matmul_q8(lk_pool *pool, int isa, int type, const void *w, size_t row_byt
     const int64_t blocks = k / 32;
     q8_matmul_ctx c = { isa, type, w, row_bytes, n_out, x, m, k, y, ldy, NULL, 0, NULL,
                         (lk_q8_scratch_bytes(k) + 63) / 64 * 64, NULL, packed_tile_bytes(blocks) };
-    // Groups of four tokens, then 2 and 1 for the rest; each group's codes, d and o side by side.
+    // Groups of four tokens, then 2 and 1 for the rest; each group's codes, d, o and c side by side.
     token_group groups_on_stack[64];
     const int64_t group_count = m / TOKENS + 2;
     c.groups = group_count <= 64 ? groups_on_stack : malloc((size_t)group_count * sizeof(token_group));
-    int32_t *activations = malloc((size_t)m * (size_t)blocks * (GROUPS + 2) * sizeof(int32_t));
+    int32_t *activations = malloc((size_t)m * (size_t)blocks * (GROUPS + 4) * sizeof(int32_t));
     c.quantizer_scratch = malloc((size_t)nth * c.quantizer_bytes);
     c.tile_scratch = aligned_alloc(64, (size_t)nth * c.tile_bytes);
     int done = 0;
@@ -273,9 +328,10 @@ int lk_matmul_q8(lk_pool *pool, int isa, int type, const void *w, size_t row_byt
             g->q = next;
             g->d = (float *)(void *)(next + (size_t)blocks * GROUPS * T);
             g->o = g->d + (size_t)blocks * T;
+            g->c = (int32_t *)(void *)(g->o + (size_t)blocks * T);
             g->first = first;
             g->T = T;
-            next += (size_t)blocks * (GROUPS + 2) * T;
+            next += (size_t)blocks * (GROUPS + 4) * T;
             first += T;
         }
         lk_pool_run(pool, quantize_task, &c);

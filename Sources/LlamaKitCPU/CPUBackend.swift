@@ -15,8 +15,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         case float32
         /// Activations rounded to 8-bit blocks, as llama.cpp does: faster, approximate (KL divergence against
         /// float32 is measured in the tests and in Docs/Accuracy.md). Decode: Q4_0, Q4_1 and Q8_0 weights
-        /// (AVX2 or better), and Q4_K and Q6_K with AVX-512 VNNI. Prompt batches: Q4_0, Q4_1, Q8_0 and Q4_K
-        /// with AVX-512 VNNI. Other types (F32, F16, BF16; Q6_K batches) and levels stay float32.
+        /// (AVX2 or better), and Q4_K and Q6_K with AVX-512 VNNI. Prompt batches: Q4_0, Q4_1, Q8_0, Q4_K and
+        /// Q6_K with AVX-512 VNNI. Other types (F32, F16, BF16) and levels stay float32.
         case int8
     }
 
@@ -160,7 +160,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
             } else if activationPrecision == .int8,
                       lk_matmul_q8(pool, isa, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
                                    a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns)) == 1 {
-                // Batches on the int8 path: VNNI integer products on repacked tiles (Q4_0, Q4_1, Q8_0, Q4_K).
+                // Batches on the int8 path: VNNI integer products on repacked tiles (Q4_0, Q4_1, Q8_0, Q4_K, Q6_K).
             } else if rows >= blasMinimumRows {
                 try blasMatmul(a, w, o, rows: rows)
             } else {

@@ -53,12 +53,12 @@ struct ApproximatePathTests {
     }
 
     /// Prompt batches on the int8 path (the VNNI batch kernel, at the levels that have it). The kernel fixture
-    /// is widened threefold, three fixture rows side by side (21 blocks of 32; Q4_K: 72 sub-blocks of 32), so
+    /// is widened threefold, three fixture rows side by side (21 blocks of 32; Q4_K and Q6_K: 72 blocks of 32), so
     /// each row spans several of the kernel's 16-block chunks; its 37 rows make one full pass of 32 and a partial one; 11 tokens make groups of 4, 4, 2 and 1.
     /// Token t's x is the fixture's x in each of the three segments times ±2^j, so every reference is a sum of
     /// gguf-py's float64 products, int8 rounding scales exactly with it, and tokens differ in their codes'
     /// signs (a mixed-up token shows). Levels without the kernel must give the exact path's results.
-    @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0, .q4_K])
+    @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0, .q4_K, .q6_K])
     func int8BatchesStayWithinTheirRoundingBound(type: TensorType) throws {
         let c = try DecodeKernelTests.load(type)
         let (rows, columns, segments, tokens) = (c.host.rows, c.host.columns, 3, 11)
@@ -77,6 +77,7 @@ struct ApproximatePathTests {
 
         // The per-row rounding bound for the fixture's x, as in the decode test.
         let bound = try DecodeKernelTests.roundingBounds(c)
+        let rounded = try DecodeKernelTests.roundedReference(c)
 
         func factor(_ t: Int, _ s: Int) -> Float { ((t + 1) >> s & 1 == 1 ? -1 : 1) * [0.5, 1, 2][(t + s) % 3] }
         var x: [Float] = []
@@ -93,17 +94,25 @@ struct ApproximatePathTests {
                 var differs = false
                 for t in 0 ..< tokens {
                     for row in 0 ..< rows {
-                        var reference = 0.0, limit = 0.0, magnitude = 0.0
+                        var reference = 0.0, limit = 0.0, magnitude = 0.0, roundedValue = 0.0, roundedMagnitude = 0.0
                         for s in 0 ..< segments {
                             let f = Double(factor(t, s)), base = (row + s) % rows
                             reference += f * c.reference[base]
                             limit += abs(f) * bound[base]
                             magnitude += abs(f) * c.magnitude[base]
+                            roundedValue += f * rounded.value[base]
+                            roundedMagnitude += abs(f) * rounded.magnitude[base]
                         }
                         let error = abs(Double(y[t * rows + row]) - reference)
                         differs = differs || error > 1e-6 * magnitude
                         let allowed = level >= .avx512VNNI ? limit * 1.001 + 1e-5 * magnitude : 1e-5 * magnitude
                         #expect(error <= allowed, "\(type) \(level) \(threads) threads token \(t) row \(row): error \(error) > \(allowed)")
+                        if level >= .avx512VNNI {
+                            // Powers of two scale int8 rounding exactly, so x rounded is f times the fixture's x rounded.
+                            let roundedError = abs(Double(y[t * rows + row]) - roundedValue)
+                            #expect(roundedError <= 1e-5 * roundedMagnitude,
+                                    "\(type) \(level) token \(t) row \(row): \(y[t * rows + row]) vs \(roundedValue) for x rounded to int8")
+                        }
                     }
                 }
                 if level >= .avx512VNNI { #expect(differs, "\(type) \(level): the int8 batch kernel should differ from the exact path (is it used?)") }

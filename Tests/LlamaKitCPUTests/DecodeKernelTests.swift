@@ -90,10 +90,7 @@ struct DecodeKernelTests {
     /// checks it against gguf-py).
     static func roundingBounds(_ c: Case) throws -> [Double] {
         let (rows, columns) = (c.host.rows, c.host.columns)
-        let expander = CPUBackend(threads: 1)
-        let all = try expander.makeTensor(type: .f32, rows: rows, columns: columns)
-        try expander.getRows(expander.weight(c.host), ids: (0 ..< Int32(rows)).map { $0 }, into: all)
-        let w = try expander.read(all, rows: 0 ..< rows)
+        let w = try expanded(c)
         var blockScales = [Double](repeating: 0, count: columns / 32)
         for j in 0 ..< columns { blockScales[j / 32] = max(blockScales[j / 32], Double(abs(c.x[j])) / 127) }
         var bounds = [Double](repeating: 0, count: rows)
@@ -103,12 +100,50 @@ struct DecodeKernelTests {
         return bounds
     }
 
+    /// The fixture's weights as float32 rows (the exact expansion, which TensorTypeTests checks against gguf-py).
+    static func expanded(_ c: Case) throws -> [Float] {
+        let expander = CPUBackend(threads: 1)
+        let all = try expander.makeTensor(type: .f32, rows: c.host.rows, columns: c.host.columns)
+        try expander.getRows(expander.weight(c.host), ids: (0 ..< Int32(c.host.rows)).map { $0 }, into: all)
+        return try expander.read(all, rows: 0 ..< c.host.rows)
+    }
+
+    /// x rounded to int8 blocks of 32 by the rule the int8 kernels document (lk_quantize_activations): d = max|x|
+    /// / 127 and 1/d in float32, q = x · (1/d) rounded to nearest even; returned as d · q in float64.
+    static func roundedToInt8Blocks(_ x: [Float]) -> [Double] {
+        var out = [Double](repeating: 0, count: x.count)
+        for start in stride(from: 0, to: x.count, by: 32) {
+            let block = x[start ..< min(start + 32, x.count)]
+            let scale = (block.map { abs($0) }.max() ?? 0) / 127
+            let inverse: Float = scale > 0 ? 1 / scale : 0
+            for j in block.indices { out[j] = Double(scale) * Double((x[j] * inverse).rounded(.toNearestOrEven)) }
+        }
+        return out
+    }
+
+    /// Per row, the product with x rounded to int8 blocks (in float64) and Σ|w||x̂|. The int8 kernels must give
+    /// it to float32 accumulation error: much tighter than the rounding bound, so it also catches an offset or a
+    /// scale that is slightly wrong (dropping Q6_K's -32 for -31 stays inside the bound).
+    static func roundedReference(_ c: Case) throws -> (value: [Double], magnitude: [Double]) {
+        let (rows, columns) = (c.host.rows, c.host.columns)
+        let w = try expanded(c), x = roundedToInt8Blocks(c.x)
+        var value = [Double](repeating: 0, count: rows), magnitude = value
+        for row in 0 ..< rows {
+            for j in 0 ..< columns {
+                value[row] += Double(w[row * columns + j]) * x[j]
+                magnitude[row] += abs(Double(w[row * columns + j]) * x[j])
+            }
+        }
+        return (value, magnitude)
+    }
+
     /// Rounding x to 32-value blocks with scale d = max|x|/127 moves each value by at most d/2, so each row
     /// moves by at most Σ over blocks of d/2 · Σ|w| (plus float32 accumulation error).
     @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0, .q4_K, .q6_K])
     func int8DecodeStaysWithinItsRoundingBound(type: TensorType) throws {
         let c = try Self.load(type)
         let bounds = try Self.roundingBounds(c)
+        let rounded = try Self.roundedReference(c)
 
         // The fixture itself (short-range row order) and stacked copies of it (long-range order).
         for host in [c.host, Self.tall(c.host)] {
@@ -124,6 +159,9 @@ struct DecodeKernelTests {
                         differs = differs || error > 1e-6 * c.magnitude[base]
                         #expect(error <= bounds[base] * 1.001 + 1e-5 * c.magnitude[base],
                                 "\(type) \(level) row \(row) of \(host.rows): error \(error) > bound \(bounds[base])")
+                        let roundedError = abs(Double(y[row]) - rounded.value[base])
+                        #expect(roundedError <= 1e-5 * rounded.magnitude[base] + 1e-30,
+                                "\(type) \(level) row \(row) of \(host.rows): \(y[row]) vs \(rounded.value[base]) for x rounded to int8")
                     }
                     #expect(differs, "\(type) \(level): the int8 path should differ from the exact one (is it used?)")
                 }
