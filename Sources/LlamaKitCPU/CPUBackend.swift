@@ -3,7 +3,8 @@ import COpenBLAS
 import Foundation
 import LlamaKit
 
-/// The CPU backend: hand-written C kernels that read quantized weights in place, OpenBLAS for prefill.
+/// The CPU backend: hand-written C kernels that read quantized weights in place, for decode and (with AVX-512)
+/// prefill; OpenBLAS for prefill on older CPUs.
 ///
 /// Weights are wrapped, not copied: a model loaded from a memory-mapped GGUF file costs no more resident
 /// memory than the pages it touches. All computation is float32 on the stored weights (the exact path).
@@ -43,7 +44,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public let name = "cpu"
     /// Worker threads (including the calling thread).
     public let threads: Int
-    /// Batches with at least this many rows use OpenBLAS sgemm on expanded weight tiles.
+    /// Batches with at least this many rows use the batch kernels: AVX-512 tiles on expanded weights, or below
+    /// AVX-512 OpenBLAS sgemm on expanded weight tiles.
     public var blasMinimumRows: Int
     /// Activation precision of matmuls (see ``ActivationPrecision`` for which types and levels it covers).
     public let activationPrecision: ActivationPrecision
@@ -162,7 +164,11 @@ public final class CPUBackend: Backend, @unchecked Sendable {
                                    a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns)) == 1 {
                 // Batches on the int8 path: VNNI integer products on repacked tiles (Q4_0, Q4_1, Q8_0, Q4_K, Q6_K).
             } else if rows >= blasMinimumRows {
-                try blasMatmul(a, w, o, rows: rows)
+                // Exact batches: our own AVX-512 tiles where the CPU has them, else OpenBLAS's sgemm.
+                if lk_matmul_tiled(pool, isa, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
+                                   a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns)) != 1 {
+                    try blasMatmul(a, w, o, rows: rows)
+                }
             } else {
                 _ = lk_matmul(pool, isa, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
                               a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns))

@@ -62,18 +62,7 @@ struct ApproximatePathTests {
     func int8BatchesStayWithinTheirRoundingBound(type: TensorType) throws {
         let c = try DecodeKernelTests.load(type)
         let (rows, columns, segments, tokens) = (c.host.rows, c.host.columns, 3, 11)
-        let rowBytes = c.host.bytes.count / rows
-        let allocation = HostAllocation(count: rowBytes * segments * rows)
-        for row in 0 ..< rows {
-            for s in 0 ..< segments {
-                if let base = c.host.bytes.baseAddress {
-                    (allocation.pointer + (row * segments + s) * rowBytes)
-                        .copyMemory(from: base + (row + s) % rows * rowBytes, byteCount: rowBytes)
-                }
-            }
-        }
-        let wide = HostTensor(name: "wide", type: type, rows: rows, columns: columns * segments,
-                              bytes: allocation.buffer, owner: allocation)
+        let wide = DecodeKernelTests.wide(c.host, segments: segments)
 
         // The per-row rounding bound for the fixture's x, as in the decode test.
         let bound = try DecodeKernelTests.roundingBounds(c)

@@ -69,6 +69,23 @@ struct DecodeKernelTests {
                           bytes: allocation.buffer, owner: allocation)
     }
 
+    /// The fixture widened: row r is rows r, r + 1, ..., r + segments - 1 (mod the row count) side by side, so
+    /// its product with x repeated per segment (times a factor each) is a sum of the fixture's references.
+    static func wide(_ host: HostTensor, segments: Int) -> HostTensor {
+        let rows = host.rows, rowBytes = host.bytes.count / rows
+        let allocation = HostAllocation(count: rowBytes * segments * rows)
+        for row in 0 ..< rows {
+            for s in 0 ..< segments {
+                if let base = host.bytes.baseAddress {
+                    (allocation.pointer + (row * segments + s) * rowBytes)
+                        .copyMemory(from: base + (row + s) % rows * rowBytes, byteCount: rowBytes)
+                }
+            }
+        }
+        return HostTensor(name: "wide", type: host.type, rows: rows, columns: host.columns * segments,
+                          bytes: allocation.buffer, owner: allocation)
+    }
+
     @Test(arguments: TensorTypeTests.types)
     func exactDecodeOfTallMatricesMatchesGGUFPy(type: TensorType) throws {
         let c = try Self.load(type)

@@ -82,6 +82,13 @@ typedef void (*lk_sgemm_fn)(int m, int n, int k, const float *a, int lda, const 
 int lk_matmul_blas(lk_pool *pool, lk_sgemm_fn sgemm, int type, const void *w, size_t row_bytes, int64_t n_out,
                    const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
 
+/// Prompt batches on the exact path with AVX-512 (`isa` and the running CPU both at LK_ISA_AVX512 or above):
+/// y = x · Wᵀ in float32, the weights expanded as lk_dequantize_row expands them, in tiles of six weight rows by
+/// 64 tokens. Returns 1 when done; 0 (nothing written) below AVX-512, for a shape that does not fit the type, or
+/// when scratch could not be allocated: the caller then takes another exact path.
+int lk_matmul_tiled(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out,
+                    const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
+
 /// Prompt batches on the approximate path: y = x · Wᵀ with x's rows rounded to 8-bit blocks as the int8
 /// decode kernels round them (see Docs/Accuracy.md), for Q4_0, Q4_1, Q8_0 and Q4_K weights with AVX-512 VNNI
 /// (`isa` and the running CPU both at LK_ISA_AVX512_VNNI or above). Returns 1 when done; 0 (nothing written)
