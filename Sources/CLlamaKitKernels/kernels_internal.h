@@ -14,6 +14,16 @@ static inline void lk_split_range(int64_t n, int64_t unit, int ith, int nth, int
     *end = *begin + per < n ? *begin + per : n;
 }
 
+/// The entry point of an x86-only prompt-batch kernel, on other CPUs: it does nothing and returns 0, so the
+/// caller takes another path. (Needs llamakit_kernels.h for lk_pool.)
+#define LK_NO_BATCH_KERNEL(NAME)                                                                              \
+    int NAME(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out, const float *x, \
+             int64_t m, int64_t k, float *y, int64_t ldy) {                                                   \
+        (void)pool; (void)isa; (void)type; (void)w; (void)row_bytes; (void)n_out; (void)x; (void)m; (void)k;  \
+        (void)y; (void)ldy;                                                                                   \
+        return 0;                                                                                             \
+    }
+
 /// Decode kernels: y[n] = dot(W[n, :], x) for rows n in [n0, n1), float32 on the stored weights.
 typedef void (*lk_rows_fn)(const uint8_t *w, size_t row_bytes, int64_t n0, int64_t n1, const float *x,
                            int64_t k, float *y);

@@ -347,10 +347,6 @@ int lk_matmul_q8(lk_pool *pool, int isa, int type, const void *w, size_t row_byt
 
 #else
 
-int lk_matmul_q8(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out,
-                 const float *x, int64_t m, int64_t k, float *y, int64_t ldy) {
-    (void)pool; (void)isa; (void)type; (void)w; (void)row_bytes; (void)n_out; (void)x; (void)m; (void)k; (void)y; (void)ldy;
-    return 0;
-}
+LK_NO_BATCH_KERNEL(lk_matmul_q8)
 
 #endif

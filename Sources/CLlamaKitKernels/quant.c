@@ -248,6 +248,7 @@ float lk_dot_row(int isa, int type, const void *w, const float *x, int64_t k) {
         }
     }
 #endif
+    (void)isa;  // elsewhere there is one level
     return dot_row_generic(type, w, x, k);
 }
 
@@ -255,6 +256,7 @@ float lk_dot_f32(int isa, const float *a, const float *b, int64_t n) {
 #if defined(__x86_64__)
     if (isa >= LK_ISA_AVX2) return dot_f32_avx2(a, b, n);
 #endif
+    (void)isa;
     return dot_f32_generic(a, b, n);
 }
 
