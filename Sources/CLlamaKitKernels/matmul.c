@@ -1,5 +1,5 @@
-// Matrix products with stored weights: decode (one activation row), small batches, and prompt batches
-// through a BLAS sgemm.
+// Matrix products with stored weights: decode (one activation row; a few rows are a decode each) and prompt batches
+// through a BLAS sgemm (below AVX-512).
 //
 // Decode is the hot path: every weight is read once per token. lk_matvec runs several projections of the
 // same input (Q, K and V; or the MLP's gate and up, combined by SwiGLU) as one job on the pool, with the
@@ -285,40 +285,6 @@ int lk_matvec(lk_pool *pool, int isa, const lk_projection *p, int count, const f
     }
     lk_pool_run(pool, matvec_task, &c);
     free(scratch);
-    return 1;
-}
-
-// --- Small batches (2 to ~15 rows) --------------------------------------------------------------------
-
-typedef struct {
-    int isa, type; const uint8_t *w; size_t row_bytes; int64_t n_out;
-    const float *x; int64_t m; int64_t k; float *y; int64_t ldy;
-} matmul_ctx;
-
-// Expand each weight row once, then reuse it for every activation row.
-static void matmul_task(void *arg, int ith, int nth) {
-    const matmul_ctx *c = arg;
-    int64_t r0, r1;
-    lk_split_range(c->n_out, 1, ith, nth, &r0, &r1);
-    if (r0 >= r1) return;
-    float *row = malloc((size_t)c->k * sizeof(float));
-    if (!row) return;
-    for (int64_t n = r0; n < r1; n++) {
-        lk_dequantize_row(c->type, c->w + (size_t)n * c->row_bytes, row, c->k);
-        for (int64_t r = 0; r < c->m; r++) c->y[r * c->ldy + n] = lk_dot_f32(c->isa, row, c->x + r * c->k, c->k);
-    }
-    free(row);
-}
-
-int lk_matmul(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out,
-              const float *x, int64_t m, int64_t k, float *y, int64_t ldy) {
-    if (m == 1) {
-        const lk_projection p = { type, w, row_bytes, n_out, y };
-        return lk_matvec(pool, isa, &p, 1, x, k, 0, 0);
-    }
-    isa = isa < lk_cpu_isa() ? isa : lk_cpu_isa();
-    matmul_ctx c = { isa, type, w, row_bytes, n_out, x, m, k, y, ldy };
-    lk_pool_run(pool, matmul_task, &c);
     return 1;
 }
 

@@ -195,8 +195,17 @@ static AVX512 void multiply_task(void *arg, int ith, int nth) {
             for (int64_t t = 0; t < c->tiles; t++) {
                 const int64_t left = c->m - t * TOKENS, v = left >= TOKENS ? TV : (left + 15) / 16;
                 const float *p = c->packed + ((size_t)t * (size_t)c->k + (size_t)j0) * TOKENS;
-                for (int64_t g = 0; g < groups; g++)
+                for (int64_t g = 0; g < groups; g++) {
+                    // While the first tile runs, the next chunk's weights come in, a group's rows at a time:
+                    // each row is a stream of its own, which the hardware prefetchers do not follow far.
+                    if (t == 0 && j0 + KC < c->k) {
+                        const size_t from = (size_t)((j0 + KC) / bs) * (size_t)bb, bytes = (size_t)(KC / bs) * (size_t)bb;
+                        for (int64_t r = g * RB; r < g * RB + RB && r < rows; r++)
+                            for (size_t o = 0; o < bytes; o += 64)
+                                _mm_prefetch((const char *)(c->w + (size_t)(r0 + r) * c->row_bytes + from + o), _MM_HINT_T1);
+                    }
                     tile_v(expanded + g * RB * KC, p, kc, sums + g * RB * lds + t * TOKENS, lds, (int)v);
+                }
             }
         }
         for (int64_t i = 0; i < c->m; i++)

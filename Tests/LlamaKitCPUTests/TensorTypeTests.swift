@@ -43,7 +43,7 @@ struct TensorTypeTests {
                 #expect(abs(Double(y[i]) - matvec[i]) <= 1e-5 * max(1, abs(matvec[i])), "\(type) matvec row \(i): \(y[i]) vs \(matvec[i])")
             }
 
-            // Batch: three rows (expanded-row path, or with blasMinimumRows 2 the batch kernels: AVX-512 tiles,
+            // Batch: three rows (a decode per row, or with blasMinimumRows 2 the batch kernels: AVX-512 tiles,
             // else OpenBLAS; ExactBatchTests covers each level).
             try backend.write(xBatch.values.map(Float.init), to: input, firstRow: 0)
             try backend.matmul(input, weight: weight, into: output, rows: 3)

@@ -48,13 +48,6 @@ int lk_type_block_bytes(int type);
 /// Converts one row of `k` elements of `type` to float32.
 void lk_dequantize_row(int type, const void *src, float *dst, int64_t k);
 
-/// y[r, n] = sum_k x[r, k] * W[n, k] for n in [0, n_out), r in [0, m).
-/// W has n_out rows of `row_bytes` bytes; x rows are `k` floats apart; y rows are `ldy` floats apart.
-/// Decode (m == 1) reads quantized blocks directly; m > 1 expands each weight row once and reuses it.
-/// Returns 1 (0 only if scratch could not be allocated).
-int lk_matmul(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out,
-              const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
-
 /// One weight matrix of a decode job and where its output goes.
 typedef struct {
     int type;            // ggml type number
