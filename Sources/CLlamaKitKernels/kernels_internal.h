@@ -87,6 +87,13 @@ static inline int lk_takes_far_plan(int64_t n0, int64_t n1, size_t row_bytes) {
         if (lk_takes_far_plan(n0, n1, row_bytes)) NAME##_far(w, row_bytes, n0, n1, x, k, y);                    \
         else NAME##_near(w, row_bytes, n0, n1, x, k, y);                                                        \
     }
+/// A decode kernel in both row plans and its entry point: PASSES(NAME, ..., REGIONS, ADJACENT, AHEAD, REST) is
+/// the kernel family's pass driver, given its own arguments in `...`; the far plan leaves its last rows to the
+/// near one. X_T is what the kernel takes as activations.
+#define LK_KERNEL_IN_TWO_PLANS(PASSES, NAME, X_T, ...)                                                        \
+    PASSES(NAME##_near, __VA_ARGS__, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL)                \
+    PASSES(NAME##_far, __VA_ARGS__, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near)             \
+    LK_PLAN_ENTRY(NAME, X_T)
 /// Rows per pass of either plan (the far plan's is the larger); work is handed out in multiples of it.
 enum { LK_ROWS_PER_PASS_MAX = LK_FAR_REGIONS * LK_FAR_ADJACENT };
 

@@ -200,14 +200,7 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
         }                                                                                                    \
     }
 
-// A kernel in its two row plans (the far one leaves its last rows to the near one), and the entry point that
-// picks one by the bytes of the range.
-#define LK_ROWS_KERNEL(NAME, ELEMS, BYTES, SETUP_T, SET_UP, CHUNK_ELEMS, CHUNK, TAIL)                                \
-    LK_ROWS_PASSES(NAME##_near, ELEMS, BYTES, SETUP_T, SET_UP, CHUNK_ELEMS, CHUNK, TAIL,                              \
-                   LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL)                                         \
-    LK_ROWS_PASSES(NAME##_far, ELEMS, BYTES, SETUP_T, SET_UP, CHUNK_ELEMS, CHUNK, TAIL,                               \
-                   LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near)                                     \
-    LK_PLAN_ENTRY(NAME, const float *)
+#define LK_ROWS_KERNEL(NAME, ...) LK_KERNEL_IN_TWO_PLANS(LK_ROWS_PASSES, NAME, const float *, __VA_ARGS__)
 
 // The one-step types: a block (or 16 floats) per chunk, nothing to set up.
 typedef struct { char unused; } no_setup;

@@ -117,12 +117,7 @@ PAIR_FN __m512 q8_0_pair(const uint8_t *b, const pair_x *x, const float *table, 
         }                                                                                                    \
     }
 
-// A kernel in its two row plans (the far one leaves its last rows to the near one), and the entry point that
-// picks one by the bytes of the range.
-#define LK_Q8_ROWS_KERNEL(NAME, BYTES, PAIR, OFFSET, LAST)                                                                \
-    LK_Q8_ROWS_PASSES(NAME##_near, BYTES, PAIR, OFFSET, LAST, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL) \
-    LK_Q8_ROWS_PASSES(NAME##_far, BYTES, PAIR, OFFSET, LAST, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near) \
-    LK_PLAN_ENTRY(NAME, const lk_q8_activations *)
+#define LK_Q8_ROWS_KERNEL(NAME, ...) LK_KERNEL_IN_TWO_PLANS(LK_Q8_ROWS_PASSES, NAME, const lk_q8_activations *, __VA_ARGS__)
 
 LK_Q8_ROWS_KERNEL(lk_matvec_q4_0_q8_vnni, 18, q4_0_pair, LK_Q4_0_OFFSET, LAST_Q4_0)
 LK_Q8_ROWS_KERNEL(lk_matvec_q4_1_q8_vnni, 20, q4_1_pair, Q4_1_OFFSET, LAST_Q4_1)
@@ -246,10 +241,7 @@ static inline VNNI __m512 q6_K_pair(const uint8_t *b, const q6_K_q8_setup *s, in
         }                                                                                                    \
     }
 
-#define LK_SUPER_Q8_KERNEL(NAME, BYTES, SETUP_T, SET_UP, PAIR)                                                          \
-    LK_SUPER_Q8_PASSES(NAME##_near, BYTES, SETUP_T, SET_UP, PAIR, LK_NEAR_REGIONS, LK_NEAR_ADJACENT, LK_NEAR_PREFETCH, NULL) \
-    LK_SUPER_Q8_PASSES(NAME##_far, BYTES, SETUP_T, SET_UP, PAIR, LK_FAR_REGIONS, LK_FAR_ADJACENT, LK_FAR_PREFETCH, NAME##_near) \
-    LK_PLAN_ENTRY(NAME, const lk_q8_activations *)
+#define LK_SUPER_Q8_KERNEL(NAME, ...) LK_KERNEL_IN_TWO_PLANS(LK_SUPER_Q8_PASSES, NAME, const lk_q8_activations *, __VA_ARGS__)
 
 LK_SUPER_Q8_KERNEL(lk_matvec_q4_K_q8_vnni, 144, q4_K_q8_setup, q4_K_set_up, q4_K_pair)
 LK_SUPER_Q8_KERNEL(lk_matvec_q6_K_q8_vnni, 210, q6_K_q8_setup, q6_K_set_up, q6_K_pair)
