@@ -176,14 +176,17 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
                 const float *xb = x + b * ELEMS;                                                             \
                 SETUP_T s[R];                                                                                \
                 for (int i = 0; i < R; i++) {                                                                \
-                    LK_PREFETCH_LINES(r[i], o, BYTES, AHEAD);                                                \
+                    if (CHUNKS == 1) LK_PREFETCH_LINES(r[i], o, BYTES, AHEAD);                               \
                     SET_UP(r[i] + o, table, &s[i]);                                                          \
                 }                                                                                            \
                 for (int c = 0; c < CHUNKS; c++) {                                                           \
                     /* Unrolled so the sums stay in registers: left to itself the compiler kept the Q4_K    \
                        kernel's in memory, one load and store per chunk (8-9 % slower, L2-resident rows). */ \
                     _Pragma("clang loop unroll(full)")                                                       \
-                    for (int i = 0; i < R; i++) acc[i] = CHUNK(r[i] + o, &s[i], c, xb + c * (CHUNK_ELEMS), table, acc[i]); \
+                    for (int i = 0; i < R; i++) {                                                            \
+                        LK_PREFETCH_SPREAD(r[i], o, BYTES, AHEAD, c, CHUNKS);                                 \
+                        acc[i] = CHUNK(r[i] + o, &s[i], c, xb + c * (CHUNK_ELEMS), table, acc[i]);           \
+                    }                                                                                        \
                 }                                                                                            \
             }                                                                                                \
             for (int i = 0; i < R; i++)                                                                      \

@@ -212,12 +212,14 @@ static inline VNNI __m512 q6_K_pair(const uint8_t *b, const q6_K_q8_setup *s, in
                 const size_t o = (size_t)sb * BYTES;                                                         \
                 SETUP_T s[R];                                                                                \
                 for (int i = 0; i < R; i++) {                                                                \
-                    LK_PREFETCH_LINES(r[i], o, BYTES, AHEAD);                                                \
                     minimums[i] = SET_UP(r[i] + o, table, a->s + 8 * sb, minimums[i], &s[i]);               \
                 }                                                                                            \
                 for (int c = 0; c < 4; c++) {                                                                \
                     const pair_x x = load_pair(a, 4 * sb + c, 0);                                            \
-                    for (int i = 0; i < R; i++) acc[i] = PAIR(r[i] + o, &s[i], c, &x, acc[i]);               \
+                    for (int i = 0; i < R; i++) {                                                            \
+                        LK_PREFETCH_SPREAD(r[i], o, BYTES, AHEAD, c, 4);                                      \
+                        acc[i] = PAIR(r[i] + o, &s[i], c, &x, acc[i]);                                       \
+                    }                                                                                        \
                 }                                                                                            \
             }                                                                                                \
             for (int i = 0; i < R; i++)                                                                      \
