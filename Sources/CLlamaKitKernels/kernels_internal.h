@@ -152,18 +152,21 @@ enum { LK_NEAR_PREFETCH = 12 * 1024, LK_FAR_PREFETCH = 6 * 1024 };
     } while (0)
 
 /// The lines LK_PREFETCH_LINES would take for a step of CHUNKS chunks (K-quant super-blocks), spread over the
-/// chunks (line l in chunk l * CHUNKS / lines) instead of issued all at once before the step: a pass of eight
-/// rows otherwise asks for 24-32 lines in one burst and then computes for hundreds of cycles. (8B-shaped
-/// 57344 × 4096 rows from DRAM, 2 threads, Zen 5, alternating runs: int8 Q4_K 30 → 36-38 GB/s, int8 Q6_K
-/// 25-27 → 27-32, exact Q6_K about 10 % faster, exact Q4_K unchanged.) Steps of one chunk prefetch nothing here.
+/// chunks (one line every CHUNKS / lines chunks) instead of issued all at once before the step: a pass of eight
+/// rows otherwise asks for 24-32 lines in one burst and then computes for hundreds of cycles. The test is one
+/// comparison on the chunk index (a loop of tests per chunk cost the L2-resident exact Q4_K kernel 15 %).
+/// (8B-shaped 57344 × 4096 rows from DRAM, 2 threads, Zen 5, alternating runs: int8 Q4_K 30 → 36-38 GB/s,
+/// int8 Q6_K 25-27 → 31-33; with the exact kernels' chunk loop unrolled by four, exact Q4_K 26-28 → 35-36
+/// and exact Q6_K 31-32 → 33-34.) Steps of one chunk prefetch nothing here.
 #define LK_PREFETCH_SPREAD(row, o, STEP, AHEAD, c, CHUNKS)                                                \
     do {                                                                                                  \
         enum { lines_ = ((STEP) + 63) / 64 };                                                              \
-        if ((CHUNKS) > 1) {                                                                               \
-            for (int line_ = 0; line_ < lines_; line_++) {                                                \
-                if (line_ * (CHUNKS) / lines_ == (c))                                                     \
-                    _mm_prefetch((const char *)((row) + (o) + 64 * line_ + (AHEAD)), _MM_HINT_T0);        \
-            }                                                                                             \
+        if ((CHUNKS) > 1 && (CHUNKS) >= lines_) {                                                         \
+            enum { every_ = (CHUNKS) / (lines_ ? lines_ : 1) };                                            \
+            if ((c) % every_ == 0 && (c) / every_ < lines_)                                               \
+                _mm_prefetch((const char *)((row) + (o) + 64 * ((c) / every_) + (AHEAD)), _MM_HINT_T0);   \
+        } else if ((CHUNKS) > 1 && (c) == 0) {                                                            \
+            LK_PREFETCH_LINES(row, o, STEP, AHEAD);                                                       \
         }                                                                                                 \
     } while (0)
 

@@ -179,6 +179,8 @@ static inline AVX512 float float_tail(int type, const uint8_t *row, const float 
                     if (CHUNKS == 1) LK_PREFETCH_LINES(r[i], o, BYTES, AHEAD);                               \
                     SET_UP(r[i] + o, table, &s[i]);                                                          \
                 }                                                                                            \
+                /* By four, so the chunk index the spread prefetches test is known in each copy. */          \
+                _Pragma("clang loop unroll_count(4)")                                                        \
                 for (int c = 0; c < CHUNKS; c++) {                                                           \
                     /* Unrolled so the sums stay in registers: left to itself the compiler kept the Q4_K    \
                        kernel's in memory, one load and store per chunk (8-9 % slower, L2-resident rows). */ \
