@@ -157,17 +157,14 @@ enum { LK_NEAR_PREFETCH = 12 * 1024, LK_FAR_PREFETCH = 6 * 1024 };
 /// comparison on the chunk index (a loop of tests per chunk cost the L2-resident exact Q4_K kernel 15 %).
 /// (8B-shaped 57344 × 4096 rows from DRAM, 2 threads, Zen 5, alternating runs: int8 Q4_K 30 → 36-38 GB/s,
 /// int8 Q6_K 25-27 → 31-33; with the exact kernels' chunk loop unrolled by four, exact Q4_K 26-28 → 35-36
-/// and exact Q6_K 31-32 → 33-34.) Steps of one chunk prefetch nothing here.
+/// and exact Q6_K 31-32 → 33-34.) Steps of one chunk prefetch nothing here (they take LK_PREFETCH_LINES); a
+/// multi-chunk step needs at least as many chunks as lines.
 #define LK_PREFETCH_SPREAD(row, o, STEP, AHEAD, c, CHUNKS)                                                \
     do {                                                                                                  \
-        enum { lines_ = ((STEP) + 63) / 64 };                                                              \
-        if ((CHUNKS) > 1 && (CHUNKS) >= lines_) {                                                         \
-            enum { every_ = (CHUNKS) / (lines_ ? lines_ : 1) };                                            \
-            if ((c) % every_ == 0 && (c) / every_ < lines_)                                               \
-                _mm_prefetch((const char *)((row) + (o) + 64 * ((c) / every_) + (AHEAD)), _MM_HINT_T0);   \
-        } else if ((CHUNKS) > 1 && (c) == 0) {                                                            \
-            LK_PREFETCH_LINES(row, o, STEP, AHEAD);                                                       \
-        }                                                                                                 \
+        enum { lines_ = ((STEP) + 63) / 64, every_ = (CHUNKS) >= lines_ ? (CHUNKS) / lines_ : 1 };          \
+        _Static_assert((CHUNKS) == 1 || (CHUNKS) >= lines_, "a chunk per line at least");                 \
+        if ((CHUNKS) > 1 && (c) % every_ == 0 && (c) / every_ < lines_)                                   \
+            _mm_prefetch((const char *)((row) + (o) + 64 * ((c) / every_) + (AHEAD)), _MM_HINT_T0);       \
     } while (0)
 
 // The eight 6-bit scales and mins of a Q4_K block (bytes s[0..11]) times d and dmin, for the exact and int8
