@@ -7,7 +7,7 @@ SWIFTFLAGS ?= -Xswiftc -enable-testing
 CONFIG ?= release
 PROMPT ?=
 
-.PHONY: deps fetch build chat demo test bench-tokenizer clean
+.PHONY: deps fetch build chat demo test tsan bench-tokenizer clean
 
 deps:
 	@Scripts/install-deps.sh
@@ -33,6 +33,13 @@ test: deps fetch
 	@# PoCL calls setenv() while OpenCL initialises, which races with other threads reading the environment
 	@# (a crash in getenv/strlen seen once in a parallel run): the OpenCL tests run on their own, serially.
 	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --skip-build --filter LlamaKitOpenCLTests --no-parallel
+
+# The concurrency tests (engine, chat sessions, block manager, batched forward pass) under Thread Sanitizer,
+# in a build folder of their own (every target instrumented; optimised, or the model tests take minutes).
+tsan: deps fetch
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS) --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan \
+		--filter "EngineTests|ChatSessionEngineTests|KVBlockManagerTests|BatchedForwardTests|GenerationTests"
 
 # Llama 3 encoding speed: LlamaKit (llama-tokenize --bench) and tiktoken / tokenizers on the same ~10 MB text.
 # The package-benchmark suite is separate: cd Benchmarks && swift package benchmark (see Docs/Tokenizers.md).

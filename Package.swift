@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "LlamaKit",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "LlamaKit", targets: ["LlamaKit"]),
         .library(name: "LlamaKitCPU", targets: ["LlamaKitCPU"]),
@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "llama-cli", targets: ["llama-cli"]),
         .executable(name: "llama-logits", targets: ["llama-logits"]),
         .executable(name: "llama-bench", targets: ["llama-bench"]),
+        .executable(name: "llama-batched-bench", targets: ["llama-batched-bench"]),
         .executable(name: "llama-tokenize", targets: ["llama-tokenize"]),
         .executable(name: "llama-convert", targets: ["llama-convert"]),
         .executable(name: "llama-template", targets: ["llama-template"]),
@@ -64,6 +65,11 @@ let package = Package(
             name: "llama-bench",
             dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitBackends", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/llama-bench"
+        ),
+        .executableTarget(
+            name: "llama-batched-bench",
+            dependencies: ["LlamaKit", "LlamaKitCPU", "LlamaKitBackends", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/llama-batched-bench"
         ),
         .executableTarget(
             name: "llama-tokenize",

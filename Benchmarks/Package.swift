@@ -16,7 +16,7 @@ func suite(_ name: String, dependencies: [Target.Dependency]) -> Target {
 
 let package = Package(
     name: "LlamaKitBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "LlamaKit", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),

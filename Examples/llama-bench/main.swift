@@ -6,16 +6,11 @@ import LlamaKitCPU
 
 extension CPUBackend.ActivationPrecision: ExpressibleByArgument {}
 
-/// A comma-separated list of counts, as llama.cpp's llama-bench takes them (`-t 1,2`, `-p 0,512`).
-struct Counts: ExpressibleByArgument, Sendable {
-    let values: [Int]
-    init(_ values: [Int]) { self.values = values }
-    init?(argument: String) {
-        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
-        values = parts.compactMap { $0 }
-    }
-    var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }
+typealias Counts = CountList
+
+extension CountList: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { text }
 }
 
 /// Measures prompt processing (pp) and token generation (tg) speed the way llama.cpp's llama-bench does:

@@ -8,7 +8,7 @@ extension CPUBackend.ActivationPrecision: ExpressibleByArgument {}
 
 /// Chat with a model, or continue a raw prompt. Generated text goes to stdout; timings go to stderr.
 @main
-struct LlamaCLI: ParsableCommand {
+struct LlamaCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llama-cli",
         abstract: "Chat with a Llama-architecture model (interactive when no --prompt is given).")
@@ -50,7 +50,7 @@ struct LlamaCLI: ParsableCommand {
     @Option(help: "A JSON file of tool definitions (an array, or an object with \"tools\"); replies are parsed for tool calls.")
     var tools: String?
 
-    mutating func run() throws {
+    mutating func run() async throws {
         if listDevices {
             print(BackendChoice.deviceListing())
             return
@@ -60,14 +60,14 @@ struct LlamaCLI: ParsableCommand {
         }
         guard ctx > 0, maxTokens >= 0 else { throw ValidationError("--ctx must be positive and --max-tokens not negative.") }
         do {
-            try chat()
+            try await chat()
         } catch {
             Self.log("llama-cli: error: \(error)")
             throw ExitCode.failure
         }
     }
 
-    private func chat() throws {
+    private func chat() async throws {
         let loadStart = Date()
         Self.log("loading \(model) ...")
         var shown = -1
@@ -98,7 +98,7 @@ struct LlamaCLI: ParsableCommand {
         }
         let chat = try ChatSession(model: languageModel, contextLength: ctx, systemPrompt: system, tools: try tools.map(Self.loadTools))
         if let prompt {
-            Self.finish(try chat.reply(to: [.user(prompt)], options: options, onText: Self.write))
+            Self.finish(try await chat.reply(to: [.user(prompt)], options: options, onText: { _ = Self.write($0) }))
             return
         }
         Self.log("interactive chat: type a message, an empty line or Ctrl-D to quit.")
@@ -106,7 +106,7 @@ struct LlamaCLI: ParsableCommand {
             FileHandle.standardError.write(Data("> ".utf8))
             guard let line = readLine(), !line.isEmpty else { break }
             do {
-                Self.finish(try chat.reply(to: [.user(line)], options: options, onText: Self.write))
+                Self.finish(try await chat.reply(to: [.user(line)], options: options, onText: { _ = Self.write($0) }))
             } catch let error as ModelError {
                 Self.log("llama-cli: \(error)")
             }

@@ -61,19 +61,21 @@ static inline AVX512 __m512 sum_lanes16(const __m512 *v) {
 enum { BLOCK = 16, MAX_CHUNKS = 16 };
 
 // One query group's part of one block: g query heads (q: g rows of hd floats) against `n` positions of one
-// KV head, updating each head's running maximum m, sum l and output o (hd floats).
+// KV head, at cache rows slots[0 .. n) (k and v point at the head's first column of cache row 0), updating
+// each head's running maximum m, sum l and output o (hd floats). slots[BLOCK .. BLOCK + n_next) are the next
+// block's rows, to prefetch.
 static inline __attribute__((always_inline)) AVX512 void attend_block(const float *q, int group, const float *k, const float *v, int64_t stride,
-                                       int hd, int n, float scale, float *m, float *l, float *o) {
+                                       const int32_t *slots, int n_next, int hd, int n, float scale,
+                                       float *m, float *l, float *o) {
     const int chunks = hd / 16;
     float p[64][BLOCK];  // group <= 64
     const __mmask16 valid = (__mmask16)((1u << n) - 1);
-    // The same heads of the next block: the rows are 4 KiB or more apart, too far for the hardware
-    // prefetcher to follow. (Past the last block this touches rows the cache may not have: prefetches
-    // never fault.)
-    for (int t = 0; t < BLOCK; t++) {
+    // The same heads of the next block: the rows are 4 KiB or more apart (and, in a paged cache, anywhere),
+    // too far for the hardware prefetcher to follow.
+    for (int t = 0; t < n_next; t++) {
         for (int line = 0; line < hd / 16; line++) {
-            _mm_prefetch((const char *)(k + (BLOCK + t) * stride + 16 * line), _MM_HINT_T0);
-            _mm_prefetch((const char *)(v + (BLOCK + t) * stride + 16 * line), _MM_HINT_T0);
+            _mm_prefetch((const char *)(k + (int64_t)slots[BLOCK + t] * stride + 16 * line), _MM_HINT_T0);
+            _mm_prefetch((const char *)(v + (int64_t)slots[BLOCK + t] * stride + 16 * line), _MM_HINT_T0);
         }
     }
     for (int g = 0; g < group; g++) {
@@ -81,7 +83,7 @@ static inline __attribute__((always_inline)) AVX512 void attend_block(const floa
         for (int c = 0; c < chunks; c++) qv[c] = _mm512_loadu_ps(q + g * hd + 16 * c);
         __m512 dots[BLOCK];
         for (int t = 0; t < BLOCK; t++) {
-            const float *key = k + (t < n ? t : 0) * stride;
+            const float *key = k + (int64_t)slots[t < n ? t : 0] * stride;
             __m512 acc = _mm512_mul_ps(qv[0], _mm512_loadu_ps(key));
             for (int c = 1; c < chunks; c++) acc = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(key + 16 * c), acc);
             dots[t] = acc;
@@ -109,7 +111,7 @@ static inline __attribute__((always_inline)) AVX512 void attend_block(const floa
             for (int g = 0; g < heads; g++)
                 for (int c = 0; c < width; c++) acc[g][c] = _mm512_loadu_ps(o + (g0 + g) * hd + 16 * (c0 + c));
             for (int t = 0; t < n; t++) {
-                const float *value = v + t * stride + 16 * c0;
+                const float *value = v + (int64_t)slots[t] * stride + 16 * c0;
                 __m512 vv[4];
                 for (int c = 0; c < width; c++) vv[c] = _mm512_loadu_ps(value + 16 * c);
                 for (int g = 0; g < heads; g++) {
@@ -124,15 +126,16 @@ static inline __attribute__((always_inline)) AVX512 void attend_block(const floa
 }
 
 
-typedef void (*block_fn)(const float *q, const float *k, const float *v, int64_t stride, int n, float scale,
-                         float *m, float *l, float *o);
+typedef void (*block_fn)(const float *q, const float *k, const float *v, int64_t stride, const int32_t *slots,
+                         int n_next, int n, float scale, float *m, float *l, float *o);
 
 // attend_block with the head size and group size fixed at compile time, so its loops unroll and its
 // accumulators stay in registers; the common shapes get one each.
 #define LK_BLOCK_FOR(HD, GROUP)                                                                              \
     static AVX512 void block_##HD##_##GROUP(const float *q, const float *k, const float *v, int64_t stride,   \
-                                            int n, float scale, float *m, float *l, float *o) {               \
-        attend_block(q, GROUP, k, v, stride, HD, n, scale, m, l, o);                                          \
+                                            const int32_t *slots, int n_next, int n, float scale,             \
+                                            float *m, float *l, float *o) {                                   \
+        attend_block(q, GROUP, k, v, stride, slots, n_next, HD, n, scale, m, l, o);                           \
     }
 LK_BLOCK_FOR(64, 1) LK_BLOCK_FOR(64, 2) LK_BLOCK_FOR(64, 3) LK_BLOCK_FOR(64, 4)
 LK_BLOCK_FOR(64, 5) LK_BLOCK_FOR(64, 6) LK_BLOCK_FOR(64, 7) LK_BLOCK_FOR(64, 8)
@@ -146,19 +149,22 @@ static block_fn specialised(int64_t hd, int64_t group) {
     return hd == 64 ? by64[group - 1] : hd == 128 ? by128[group - 1] : NULL;
 }
 
-AVX512 void lk_attention_decode_avx512(const float *q, const float *k, const float *v, int64_t kv_heads, int64_t group,
-                                       int64_t hd, int64_t j0, int64_t j1, float scale, float *m, float *l, float *o) {
+AVX512 void lk_attention_decode_avx512(const float *q, const float *k, const float *v, const int32_t *slots,
+                                       int64_t kv_heads, int64_t group, int64_t hd, int64_t j0, int64_t j1, float scale,
+                                       float *m, float *l, float *o) {
     const int64_t stride = kv_heads * hd, heads = kv_heads * group;
     for (int64_t h = 0; h < heads; h++) { m[h] = -INFINITY; l[h] = 0.0f; }
     memset(o, 0, (size_t)(heads * hd) * sizeof(float));
     const block_fn fixed = specialised(hd, group);
     for (int64_t jb = j0; jb < j1; jb += BLOCK) {
         const int n = (int)(j1 - jb < BLOCK ? j1 - jb : BLOCK);
+        const int64_t after = j1 - jb - n;
+        const int n_next = (int)(after < BLOCK ? after : BLOCK);
         for (int64_t kvh = 0; kvh < kv_heads; kvh++) {
-            const float *qh = q + kvh * group * hd, *kb = k + jb * stride + kvh * hd, *vb = v + jb * stride + kvh * hd;
+            const float *qh = q + kvh * group * hd, *kh = k + kvh * hd, *vh = v + kvh * hd;
             float *mh = m + kvh * group, *lh = l + kvh * group, *oh = o + kvh * group * hd;
-            if (fixed) fixed(qh, kb, vb, stride, n, scale, mh, lh, oh);
-            else attend_block(qh, (int)group, kb, vb, stride, (int)hd, n, scale, mh, lh, oh);
+            if (fixed) fixed(qh, kh, vh, stride, slots + jb, n_next, n, scale, mh, lh, oh);
+            else attend_block(qh, (int)group, kh, vh, stride, slots + jb, n_next, (int)hd, n, scale, mh, lh, oh);
         }
     }
 }

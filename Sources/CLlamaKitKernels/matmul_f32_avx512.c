@@ -38,81 +38,6 @@ typedef struct {
     _Alignas(64) atomic_llong next_block;
 } tiled_ctx;
 
-// --- Expanding weights to float32, bit for bit as lk_dequantize_row does (gguf-py's rounding) --------------
-
-static inline uint16_t u16_at(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static inline AVX512 __m512 codes_0_15(void) { return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
-static inline AVX512 __m512i widen16(const uint8_t *p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p)); }
-
-// Sixteen bytes of nibbles through a block's sixteen values: low nibbles to y[0..16), high ones to y[at..at + 16).
-static inline AVX512 void store_nibbles(const uint8_t *q, __m512 low_values, __m512 high_values, float *y, int at) {
-    const __m512i codes = widen16(q);
-    _mm512_storeu_ps(y, _mm512_permutexvar_ps(codes, low_values));  // vpermps reads the low four bits only
-    _mm512_storeu_ps(y + at, _mm512_permutexvar_ps(_mm512_srli_epi32(codes, 4), high_values));
-}
-
-// `count` elements (whole blocks) from the block at src. Each value is one product or FMA that is exact or
-// rounds once, as in quant.c: d·(q - 8), d·q + m, d·q, (d·sc)·q - dmin·m, (d·sc)·(q - 32).
-static AVX512 void expand(int type, const uint8_t *src, float *y, int64_t count) {
-    const float *table = lk_fp16_table();
-    switch (type) {
-    case LK_TYPE_Q4_0: case LK_TYPE_Q4_1:
-        for (int64_t b = 0; b < count / 32; b++, y += 32) {
-            const uint8_t *block = src + b * (type == LK_TYPE_Q4_0 ? 18 : 20);
-            const __m512 d = _mm512_set1_ps(table[u16_at(block)]);
-            const __m512 values = type == LK_TYPE_Q4_0 ? _mm512_mul_ps(d, _mm512_sub_ps(codes_0_15(), _mm512_set1_ps(8)))
-                                                       : _mm512_fmadd_ps(d, codes_0_15(), _mm512_set1_ps(table[u16_at(block + 2)]));
-            store_nibbles(block + (type == LK_TYPE_Q4_0 ? 2 : 4), values, values, y, 16);
-        }
-        return;
-    case LK_TYPE_Q8_0:
-        for (int64_t b = 0; b < count / 32; b++, y += 32) {
-            const uint8_t *block = src + b * 34;
-            const __m512 d = _mm512_set1_ps(table[u16_at(block)]);
-            for (int h = 0; h < 2; h++)
-                _mm512_storeu_ps(y + 16 * h, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(
-                                                              _mm_loadu_si128((const __m128i *)(block + 2 + 16 * h))))));
-        }
-        return;
-    case LK_TYPE_Q4_K:
-        for (int64_t b = 0; b < count / 256; b++, y += 256) {
-            const uint8_t *block = src + b * 144;
-            float scale[8], offset[8];
-            lk_q4_K_scales(block + 4, table[u16_at(block)], table[u16_at(block + 2)], scale, offset);
-            for (int c = 0; c < 4; c++) {
-                const __m512 low = _mm512_fmsub_ps(_mm512_set1_ps(scale[2 * c]), codes_0_15(), _mm512_set1_ps(offset[2 * c]));
-                const __m512 high = _mm512_fmsub_ps(_mm512_set1_ps(scale[2 * c + 1]), codes_0_15(), _mm512_set1_ps(offset[2 * c + 1]));
-                // Bytes q[32c ... 32c + 31]: elements 64c + l (low nibbles) and 64c + 32 + l (high nibbles).
-                for (int h = 0; h < 2; h++) store_nibbles(block + 16 + 32 * c + 16 * h, low, high, y + 64 * c + 16 * h, 32);
-            }
-        }
-        return;
-    case LK_TYPE_Q6_K:
-        for (int64_t b = 0; b < count / 256; b++, y += 256) {
-            const uint8_t *block = src + b * 210;
-            _Alignas(64) int8_t codes[256];
-            _Alignas(64) float factors[16];
-            lk_q6_K_codes(block, (uint8_t *)codes, 32);
-            _mm512_store_ps(factors, lk_q6_K_factors(block, table));
-            for (int e = 0; e < 16; e++)
-                _mm512_storeu_ps(y + 16 * e, _mm512_mul_ps(_mm512_set1_ps(factors[e]), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(
-                                                              _mm_load_si128((const __m128i *)(codes + 16 * e))))));
-        }
-        return;
-    case LK_TYPE_F16: case LK_TYPE_BF16: {
-        int64_t i = 0;
-        for (; i + 16 <= count; i += 16) {
-            const __m256i h = _mm256_loadu_si256((const __m256i *)(src + 2 * i));
-            _mm512_storeu_ps(y + i, type == LK_TYPE_F16 ? _mm512_cvtph_ps(h)
-                                                        : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
-        }
-        if (i < count) lk_dequantize_row(type, src + 2 * i, y + i, count - i);
-        return;
-    }
-    default: lk_dequantize_row(type, src, y, count); return;
-    }
-}
-
 // --- The multiply -----------------------------------------------------------------------------------------
 
 // Packs the activations: packed[t][j][i] = x[64t + i][j], zero past the last token. The work is split into
@@ -191,7 +116,7 @@ static AVX512 void multiply_task(void *arg, int ith, int nth) {
         for (int64_t j0 = 0; j0 < c->k; j0 += KC) {
             const int64_t kc = c->k - j0 < KC ? c->k - j0 : KC;
             for (int64_t r = 0; r < rows; r++)
-                expand(c->type, c->w + (size_t)(r0 + r) * c->row_bytes + (size_t)(j0 / bs) * (size_t)bb, expanded + r * KC, kc);
+                lk_expand_avx512(c->type, c->w + (size_t)(r0 + r) * c->row_bytes + (size_t)(j0 / bs) * (size_t)bb, expanded + r * KC, kc);
             for (int64_t t = 0; t < c->tiles; t++) {
                 const int64_t left = c->m - t * TOKENS, v = left >= TOKENS ? TV : (left + 15) / 16;
                 const float *p = c->packed + ((size_t)t * (size_t)c->k + (size_t)j0) * TOKENS;

@@ -37,7 +37,7 @@ void lk_rms_norm(lk_pool *pool, const float *x, const float *weight, float eps, 
 
 // --- RoPE ---------------------------------------------------------------------------------------
 
-typedef struct { float *x; int64_t rows, heads, hd, pos0; const float *inv_freq; int interleaved; } rope_ctx;
+typedef struct { float *x; int64_t rows, heads, hd; const int32_t *positions; const float *inv_freq; int interleaved; } rope_ctx;
 
 static void rope_task(void *p, int ith, int nth) {
     const rope_ctx *c = p;
@@ -48,7 +48,7 @@ static void rope_task(void *p, int ith, int nth) {
     if (!cs) return;
     float *sn = cs + half;
     for (int64_t r = r0; r < r1; r++) {
-        const float pos = (float)(c->pos0 + r);
+        const float pos = (float)c->positions[r];
         for (int64_t i = 0; i < half; i++) {
             const float theta = pos * c->inv_freq[i];
             cs[i] = cosf(theta);
@@ -68,9 +68,9 @@ static void rope_task(void *p, int ith, int nth) {
     free(cs);
 }
 
-void lk_rope(lk_pool *pool, float *x, int64_t rows, int64_t heads, int64_t head_dim, int64_t pos0,
+void lk_rope(lk_pool *pool, float *x, int64_t rows, int64_t heads, int64_t head_dim, const int32_t *positions,
              const float *inv_freq, int interleaved) {
-    rope_ctx c = { x, rows, heads, head_dim, pos0, inv_freq, interleaved };
+    rope_ctx c = { x, rows, heads, head_dim, positions, inv_freq, interleaved };
     if (rows == 1) { rope_task(&c, 0, 1); return; }
     lk_pool_run(pool, rope_task, &c);
 }

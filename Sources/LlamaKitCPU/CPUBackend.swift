@@ -163,6 +163,11 @@ public final class CPUBackend: Backend, @unchecked Sendable {
                       lk_matmul_q8(pool, isa, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
                                    a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns)) == 1 {
                 // Batches on the int8 path: VNNI integer products on repacked tiles (Q4_0, Q4_1, Q8_0, Q4_K, Q6_K).
+            } else if rows < blasMinimumRows,
+                      lk_matmul_rows(pool, isa, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
+                                     a.floats, Int64(rows), Int64(a.columns), o.floats, Int64(o.columns)) == 1 {
+                // A few rows (a decode step of several sequences, a short prompt): each weight is read once and
+                // applied to every row, where a decode per row would read it once per row.
             } else if rows >= blasMinimumRows {
                 // Exact batches: our own AVX-512 tiles where the CPU has them, else OpenBLAS's sgemm.
                 if lk_matmul_tiled(pool, isa, Int32(w.type.rawValue), w.pointer, w.rowBytes, Int64(w.rows),
@@ -170,10 +175,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
                     try blasMatmul(a, w, o, rows: rows)
                 }
             } else {
-                // A few rows: one decode job each. The decode kernels keep up with memory, so reading the weights
-                // once per row beats expanding them for a few rows (8B-shaped Q4_0 file, 2 threads: 8-token
-                // prompts 1.7-2.0 → 5.1-5.7 tokens/s against the expanded-row kernel this replaced, 15-token 2.0-2.2 → 4.0-5.1;
-                // from 16 rows the tiles or sgemm take over).
+                // The small-batch kernel found no scratch memory: one decode job per row.
                 for row in 0 ..< rows {
                     var projection = lk_projection(type: Int32(w.type.rawValue), w: w.pointer, row_bytes: w.rowBytes,
                                                    rows: Int64(w.rows), y: o.floats + row * o.columns)
@@ -185,7 +187,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         }
     }
 
-    /// Decode runs the projections as one pool job; batches run them one after another.
+    /// Decode runs the projections as one pool job; batches run them one after another (a few rows through the
+    /// small-batch kernel, which reads each weight once for all of them).
     public func matmul(_ x: any BackendTensor, weights: [any BackendTensor], into outputs: [any BackendTensor], rows: Int) throws {
         guard rows == 1, (1 ... 4).contains(weights.count), weights.count == outputs.count else {
             guard weights.count == outputs.count else {
@@ -200,7 +203,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         try locked { try decode(a, pairs, gated: false) }
     }
 
-    /// Decode computes gate and up rows together and applies SwiGLU as it goes, in one pool job.
+    /// Decode computes gate and up rows together and applies SwiGLU as it goes, in one pool job; batches run
+    /// gate and up one after another (a few rows through the small-batch kernel), then SwiGLU.
     public func gatedMatmul(_ x: any BackendTensor, gate: any BackendTensor, up: any BackendTensor,
                             into out: any BackendTensor, scratch: any BackendTensor, rows: Int) throws {
         let (a, g, u, o, t) = (try cpu(x, .f32), try cpu(gate), try cpu(up), try cpu(out, .f32), try cpu(scratch, .f32))
@@ -216,16 +220,18 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         try locked { try decode(a, [(g, o), (u, t)], gated: true) }
     }
 
-    public func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, firstPosition: Int,
+    public func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, positions: [Int32],
                      inverseFrequencies: [Float], layout: RopeLayout) throws {
         let t = try cpu(x, .f32)
         try check(rows: rows, t)
         // The kernel indexes rows as packed heads, so the width must be exactly heads × headDim.
-        guard heads * headDim == t.columns, inverseFrequencies.count == headDim / 2, headDim % 2 == 0 else {
-            throw BackendError.shapeMismatch("rope of \(heads)x\(headDim) on \(t.columns) columns with \(inverseFrequencies.count) frequencies")
+        guard heads * headDim == t.columns, inverseFrequencies.count == headDim / 2, headDim % 2 == 0,
+              positions.count == rows, positions.allSatisfy({ $0 >= 0 })
+        else {
+            throw BackendError.shapeMismatch("rope of \(rows) rows (\(positions.count) positions) of \(heads)x\(headDim) on \(t.columns) columns with \(inverseFrequencies.count) frequencies")
         }
         locked {
-            lk_rope(pool, t.floats, Int64(rows), Int64(heads), Int64(headDim), Int64(firstPosition),
+            lk_rope(pool, t.floats, Int64(rows), Int64(heads), Int64(headDim), positions,
                     inverseFrequencies, layout == .interleaved ? 1 : 0)
         }
     }
@@ -241,24 +247,38 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         (d.floats + destinationRow * d.columns).update(from: s.floats + sourceRow * s.columns, count: rows * s.columns)
     }
 
+    public func storeRows(_ source: any BackendTensor, into destination: any BackendTensor, slots: [Int32]) throws {
+        let (s, d) = (try cpu(source, .f32), try cpu(destination, .f32))
+        guard s.columns == d.columns, slots.count <= s.rows, slots.allSatisfy({ $0 >= 0 && Int($0) < d.rows }) else {
+            throw BackendError.shapeMismatch("storing \(slots.count) rows of width \(s.columns) into a \(d.rows)x\(d.columns) tensor")
+        }
+        for (row, slot) in slots.enumerated() {
+            (d.floats + Int(slot) * d.columns).update(from: s.floats + row * s.columns, count: s.columns)
+        }
+    }
+
     public func attention(query: any BackendTensor, keys: any BackendTensor, values: any BackendTensor,
-                          into out: any BackendTensor, rows: Int, firstPosition: Int,
+                          into out: any BackendTensor, rows: Int, layout: AttentionLayout,
                           heads: Int, kvHeads: Int, headDim: Int, scale: Float) throws {
         let (q, k, v, o) = (try cpu(query, .f32), try cpu(keys, .f32), try cpu(values, .f32), try cpu(out, .f32))
         try check(rows: rows, q, o)
         guard kvHeads > 0, heads % kvHeads == 0, q.columns == heads * headDim, o.columns == heads * headDim,
-              k.columns == kvHeads * headDim, v.columns == k.columns, firstPosition + rows <= k.rows, k.rows == v.rows
+              k.columns == kvHeads * headDim, v.columns == k.columns, k.rows == v.rows
         else {
-            throw BackendError.shapeMismatch("attention with \(heads)/\(kvHeads) heads of \(headDim) over a \(k.rows)-row cache at position \(firstPosition)")
+            throw BackendError.shapeMismatch("attention with \(heads)/\(kvHeads) heads of \(headDim) over a \(k.rows)-row cache")
         }
         guard heads / kvHeads <= 64 else {
             throw BackendError.shapeMismatch("attention groups of \(heads / kvHeads) query heads per KV head (at most 64)")
         }
+        try layout.validate(rows: rows, cacheRows: k.rows)
         let done = locked {
-            lk_attention(pool, isa, q.floats, k.floats, v.floats, o.floats, Int64(rows), Int64(firstPosition),
-                         Int64(heads), Int64(kvHeads), Int64(headDim), scale)
+            lk_attention(pool, isa, q.floats, k.floats, v.floats, o.floats, Int64(rows), layout.slots, layout.rowStart,
+                         layout.rowLength, Int64(heads), Int64(kvHeads), Int64(headDim), scale)
         }
-        if done == 0 { throw BackendError.outOfMemory(bytes: (firstPosition + rows) * heads * 4 * threads, backend: name) }
+        if done == 0 {
+            let longest = layout.rowLength.max().map(Int.init) ?? 0
+            throw BackendError.outOfMemory(bytes: longest * heads * 4 * threads, backend: name)
+        }
     }
 
     public func swiglu(gate: any BackendTensor, up: any BackendTensor, into out: any BackendTensor, rows: Int) throws {

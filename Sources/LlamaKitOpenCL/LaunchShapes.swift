@@ -12,7 +12,7 @@ struct LaunchShapes: Equatable {
     var norm: Int
     /// `attention`: items per (head, row), which is also the key tile.
     var attention: Int
-    /// `swiglu`, `add`, `rope`, `get_rows_*`, `attention_rows`.
+    /// `swiglu`, `add`, `rope`, `store_rows`, `get_rows_*`, `attention_rows`.
     var elementwise: Int
     /// Whether the 16 × 16 tiled `matmul_*` kernels fit the device (work-group size and local memory).
     var tiled: Bool
@@ -37,7 +37,7 @@ struct LaunchShapes: Equatable {
         rowBlockGroup = fit(16, OpenCLKernels.typeSuffixes.values.map { "matmul_rows_\($0)" })
         norm = fit(gpu ? 256 : 64, ["rms_norm"])
         attention = fit(64, ["attention"])
-        elementwise = fit(gpu ? 256 : 64, ["swiglu", "add", "rope", "attention_rows"] + OpenCLKernels.typeSuffixes.values.map { "get_rows_\($0)" })
+        elementwise = fit(gpu ? 256 : 64, ["swiglu", "add", "rope", "store_rows", "attention_rows"] + OpenCLKernels.typeSuffixes.values.map { "get_rows_\($0)" })
         let tileLocalBytes = 2 * OpenCLKernels.tileRows * (OpenCLKernels.tileDepth + 1) * 4
         tiled = matmulKernels.allSatisfy { (maxGroupSize[$0] ?? 0) >= 256 } && info.localMemoryBytes >= tileLocalBytes + 1024
     }

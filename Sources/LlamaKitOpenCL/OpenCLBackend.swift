@@ -41,6 +41,15 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
     private var frequencyTables: [[Float]: DeviceBuffer] = [:]
     /// Token ids of the latest `getRows`, grown as needed.
     private var idBuffer: DeviceBuffer?
+    /// The latest positions, store slots and attention layout on the device. Every layer of a forward pass
+    /// passes the same ones, so each is uploaded once per pass rather than once per layer (an upload is a
+    /// blocking write, which also waits for the queue).
+    private var positionUpload = IndexUpload<[Int32]>()
+    private var storeSlotUpload = IndexUpload<[Int32]>()
+    private var layoutUpload = IndexUpload<AttentionLayout>()
+    /// The smallest cache the cached layout was validated against: the same layout over a cache at least
+    /// that large needs no new check.
+    private var layoutValidatedCacheRows = 0
 
     /// Every OpenCL device of every platform, in the order `device:` indexes them.
     ///
@@ -231,19 +240,26 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         }
     }
 
-    public func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, firstPosition: Int,
+    public func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, positions: [Int32],
                      inverseFrequencies: [Float], layout: RopeLayout) throws {
         let t = try activation(x)
         try check(rows: rows, t)
-        guard heads * headDim <= t.columns, inverseFrequencies.count == headDim / 2, headDim % 2 == 0, firstPosition >= 0 else {
+        guard heads * headDim <= t.columns, inverseFrequencies.count == headDim / 2, headDim % 2 == 0 else {
             throw BackendError.shapeMismatch("rope of \(heads)x\(headDim) on \(t.columns) columns with \(inverseFrequencies.count) frequencies")
+        }
+        guard positions.count == rows else {
+            throw BackendError.shapeMismatch("rope of \(rows) rows with \(positions.count) positions")
+        }
+        if let bad = positions.first(where: { $0 < 0 }) {
+            throw BackendError.shapeMismatch("rope at negative position \(bad)")
         }
         guard rows > 0, heads > 0, headDim > 0 else { return }
         try locked {
             let table = try frequencyTable(inverseFrequencies)
+            let positionMemory = try upload(positions, into: &positionUpload) { positions }
             let half = headDim / 2
             try runtime.launch("rope",
-                               [.buffer(t.memory), .int(t.columns), .int(headDim), .int(firstPosition), .buffer(table),
+                               [.buffer(t.memory), .int(t.columns), .int(headDim), .buffer(positionMemory), .buffer(table),
                                 .int(layout == .interleaved ? 1 : 0)],
                                global: [half, heads, rows], local: [min(shapes.elementwise, Self.ceilPowerOfTwo(half)), 1, 1])
         }
@@ -272,27 +288,86 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         }
     }
 
+    /// Copies row `i` of `source` to row `slots[i]` of `destination` on the device.
+    ///
+    /// Slots that form a few runs of consecutive rows (a prompt chunk stored into fresh blocks, one decode row)
+    /// are copied run by run with `clEnqueueCopyBuffer`, which needs no index upload; scattered slots (decode
+    /// rows of many sequences) go through one `store_rows` launch that reads the slot list from the device.
+    public func storeRows(_ source: any BackendTensor, into destination: any BackendTensor, slots: [Int32]) throws {
+        let (s, d) = (try activation(source), try activation(destination))
+        guard s.columns == d.columns, slots.count <= s.rows else {
+            throw BackendError.shapeMismatch("storing \(slots.count) rows of a \(s.rows)x\(s.columns) tensor into \(d.rows)x\(d.columns)")
+        }
+        if let bad = slots.first(where: { $0 < 0 || Int($0) >= d.rows }) {
+            throw BackendError.shapeMismatch("store slot \(bad) outside a tensor of \(d.rows) rows")
+        }
+        guard !slots.isEmpty, s.columns > 0 else { return }
+        let width = s.columns * 4
+        try locked {
+            if s.tensor === d.tensor {
+                // Both the copy and the kernel need source and destination rows apart; go through the host.
+                let values = try readRows(s, 0 ..< slots.count)
+                try values.withUnsafeBytes { bytes in
+                    guard let base = bytes.baseAddress else { return }
+                    for run in Self.runs(of: slots, limit: slots.count)! {
+                        try runtime.write(d.memory, offset: run.destination * width, from: base + run.source * width,
+                                          count: run.count * width)
+                    }
+                }
+            } else if let runs = Self.runs(of: slots, limit: Self.maxCopyRuns) {
+                for run in runs {
+                    try runtime.copy(s.memory, offset: run.source * width, to: d.memory, offset: run.destination * width,
+                                     count: run.count * width)
+                }
+            } else {
+                let slotMemory = try upload(slots, into: &storeSlotUpload) { slots }
+                let granules = (s.columns + 3) / 4
+                try runtime.launch("store_rows", [.buffer(s.memory), .buffer(d.memory), .int(s.columns), .buffer(slotMemory)],
+                                   global: [granules, slots.count],
+                                   local: [min(shapes.elementwise, Self.ceilPowerOfTwo(granules)), 1])
+            }
+        }
+    }
+
+    /// Grouped-query attention of each query row over its own sequence's cache rows, read through
+    /// `layout.slots` on the device.
+    ///
+    /// The layout is validated and uploaded once, then reused while later calls pass an equal one (every
+    /// layer of a forward pass does).
     public func attention(query: any BackendTensor, keys: any BackendTensor, values: any BackendTensor,
-                          into out: any BackendTensor, rows: Int, firstPosition: Int,
+                          into out: any BackendTensor, rows: Int, layout: AttentionLayout,
                           heads: Int, kvHeads: Int, headDim: Int, scale: Float) throws {
         let (q, k, v, o) = (try activation(query), try activation(keys), try activation(values), try activation(out))
         try check(rows: rows, q, o)
         guard kvHeads > 0, heads % kvHeads == 0, headDim > 0, q.columns >= heads * headDim, o.columns >= heads * headDim,
-              k.columns == kvHeads * headDim, v.columns == k.columns, firstPosition >= 0, firstPosition + rows <= k.rows, k.rows == v.rows
+              k.columns == kvHeads * headDim, v.columns == k.columns, k.rows == v.rows
         else {
-            throw BackendError.shapeMismatch("attention with \(heads)/\(kvHeads) heads of \(headDim) over a \(k.rows)-row cache at position \(firstPosition)")
+            throw BackendError.shapeMismatch("attention with \(heads)/\(kvHeads) heads of \(headDim) over a \(k.rows)-row cache")
         }
-        guard rows > 0, heads > 0 else { return }
+        // The kernels index the packed layout with 32-bit ints.
+        guard 2 * rows + layout.slots.count <= Int(Int32.max) else {
+            throw BackendError.shapeMismatch("attention layout of \(layout.slots.count) slots for \(rows) rows exceeds 32-bit indices")
+        }
+        guard rows > 0, heads > 0 else { return try layout.validate(rows: rows, cacheRows: k.rows) }
         try locked {
+            let known = layoutUpload.key == layout
+            if !known || layoutValidatedCacheRows > k.rows {
+                try layout.validate(rows: rows, cacheRows: k.rows)
+            }
+            let layoutMemory = try upload(layout, into: &layoutUpload) {
+                layout.rowStart + layout.rowLength + layout.slots
+            }
+            layoutValidatedCacheRows = known ? min(layoutValidatedCacheRows, k.rows) : k.rows
             let arguments: [KernelArgument] = [.buffer(q.memory), .buffer(k.memory), .buffer(v.memory), .buffer(o.memory),
-                                               .int(firstPosition), .int(heads), .int(kvHeads), .int(headDim),
+                                               .buffer(layoutMemory), .int(rows), .int(heads), .int(kvHeads), .int(headDim),
                                                .int(q.columns), .int(k.columns), .int(o.columns), .float(scale)]
             if kernels == .cpu && headDim % 4 == 0 && headDim <= OpenCLKernels.maxRowAttentionHeadDim {
-                try runtime.launch("attention_rows", arguments + [.int(rows)], global: [rows * heads], local: [shapes.elementwise])
+                try runtime.launch("attention_rows", arguments, global: [rows * heads], local: [shapes.elementwise])
             } else {
                 let size = shapes.attention
                 try runtime.launch("attention",
-                                   arguments + [.localFloats(headDim), .localFloats(headDim), .localFloats(size), .localFloats(size)],
+                                   arguments + [.localFloats(headDim), .localFloats(headDim), .localFloats(size), .localFloats(size),
+                                                .localInts(size)],
                                    global: [heads * size, rows], local: [size, 1])
             }
         }
@@ -401,6 +476,53 @@ public final class OpenCLBackend: Backend, @unchecked Sendable {
         frequencyTables[values] = buffer
         return buffer.memory
     }
+
+    /// A device int list and the value it was made from.
+    struct IndexUpload<Key: Equatable> {
+        var key: Key?
+        var buffer: DeviceBuffer?
+    }
+
+    /// The device copy of `key`'s ints (`values()`, made only on a miss), uploaded only when `key` differs from
+    /// the one `cache` holds. Callers hold the lock.
+    ///
+    /// Overwriting the buffer is safe while earlier kernels still use it: the in-order queue runs the write
+    /// after them. A replaced buffer is released with its last reference, and OpenCL keeps it alive until the
+    /// commands that use it have finished.
+    private func upload<Key: Equatable>(_ key: Key, into cache: inout IndexUpload<Key>, values: () -> [Int32]) throws -> cl_mem {
+        if let buffer = cache.buffer, cache.key == key { return buffer.memory }
+        let ints = values()
+        let bytes = ints.count * 4
+        cache.key = nil  // a failed allocation or write must not leave a stale key
+        if (cache.buffer?.bytes ?? -1) < bytes {
+            cache.buffer = nil  // released before the larger one is counted
+            cache.buffer = try allocate(bytes: Self.ceilPowerOfTwo(max(bytes, 1024)), readOnly: true)
+        }
+        guard let buffer = cache.buffer else { throw BackendError.device("index buffer missing after allocation") }
+        try ints.withUnsafeBytes { raw in
+            if let base = raw.baseAddress { try runtime.write(buffer.memory, offset: 0, from: base, count: raw.count) }
+        }
+        cache.key = key
+        return buffer.memory
+    }
+
+    /// Runs of consecutive slots as (source row, destination row, rows), or nil if there are more than `limit`.
+    static func runs(of slots: [Int32], limit: Int) -> [(source: Int, destination: Int, count: Int)]? {
+        var runs: [(source: Int, destination: Int, count: Int)] = []
+        for (i, slot) in slots.enumerated() {
+            if let last = runs.last, last.destination + last.count == Int(slot) {
+                runs[runs.count - 1].count += 1
+            } else {
+                guard runs.count < limit else { return nil }
+                runs.append((source: i, destination: Int(slot), count: 1))
+            }
+        }
+        return runs
+    }
+
+    /// The most runs `storeRows` copies one by one: each copy is an enqueue, while the kernel costs one enqueue
+    /// plus an upload whenever the slots change.
+    static let maxCopyRuns = 4
 
     private func idBuffer(count: Int) throws -> cl_mem {
         if let existing = idBuffer, existing.bytes >= count * 4 { return existing.memory }

@@ -9,6 +9,8 @@ enum KernelArgument {
     case float(Float)
     /// A `local float *` of this many floats.
     case localFloats(Int)
+    /// A `local int *` of this many ints.
+    case localInts(Int)
 }
 
 /// Where the program came from when a backend started.
@@ -242,6 +244,8 @@ final class OpenCLRuntime {
                 status = clSetKernelArg(kernel, i, MemoryLayout<Float>.size, &v)
             case let .localFloats(count):
                 status = clSetKernelArg(kernel, i, max(count, 1) * MemoryLayout<Float>.size, nil)
+            case let .localInts(count):
+                status = clSetKernelArg(kernel, i, max(count, 1) * MemoryLayout<cl_int>.size, nil)
             }
             try check(status, "clSetKernelArg(\(name), \(index))")
         }

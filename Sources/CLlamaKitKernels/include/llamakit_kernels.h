@@ -82,6 +82,15 @@ int lk_matmul_blas(lk_pool *pool, lk_sgemm_fn sgemm, int type, const void *w, si
 int lk_matmul_tiled(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out,
                     const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
 
+/// Small batches on the exact path (a decode step of several sequences, a short prompt): y = x · Wᵀ in float32
+/// for m activation rows (x: m rows of k floats; row i's outputs at y + i·ldy), reading every weight once for all
+/// of them: each chunk of weight rows is expanded as lk_dequantize_row expands it and multiplied with every row
+/// of x. Every level (AVX-512 register tiles; below it plain loops) and every supported type. Worth it from two
+/// rows until the tiles (lk_matmul_tiled) win. Returns 1 when done; 0 (nothing written) for a shape that does not
+/// fit the type or when scratch could not be allocated: the caller then takes another exact path.
+int lk_matmul_rows(lk_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t n_out,
+                   const float *x, int64_t m, int64_t k, float *y, int64_t ldy);
+
 /// Prompt batches on the approximate path: y = x · Wᵀ with x's rows rounded to 8-bit blocks as the int8
 /// decode kernels round them (see Docs/Accuracy.md), for Q4_0, Q4_1, Q8_0 and Q4_K weights with AVX-512 VNNI
 /// (`isa` and the running CPU both at LK_ISA_AVX512_VNNI or above). Returns 1 when done; 0 (nothing written)
@@ -97,16 +106,20 @@ void lk_get_rows(int type, const void *table, size_t row_bytes, int64_t k,
 /// RMSNorm over `rows` rows of `n` floats.
 void lk_rms_norm(lk_pool *pool, const float *x, const float *weight, float eps, float *out, int64_t rows, int64_t n);
 
-/// Rotary embedding in place. x has `rows` rows of heads*head_dim floats; row r has position pos0 + r.
+/// Rotary embedding in place. x has `rows` rows of heads*head_dim floats; row r has position positions[r].
 /// interleaved != 0: pairs (2i, 2i+1); else pairs (i, i + head_dim/2).
-void lk_rope(lk_pool *pool, float *x, int64_t rows, int64_t heads, int64_t head_dim, int64_t pos0,
+void lk_rope(lk_pool *pool, float *x, int64_t rows, int64_t heads, int64_t head_dim, const int32_t *positions,
              const float *inv_freq, int interleaved);
 
-/// Causal GQA attention. q: rows x (heads*hd); k_cache, v_cache: ctx x (kv_heads*hd) (float32);
-/// out: rows x (heads*hd). Row r attends to cache rows [0, pos0 + r]. Returns 0 if scratch memory could not
-/// be allocated or heads / kv_heads is not a whole number of at most 64 (nothing is written), else 1.
+/// Causal GQA attention through slot lists. q: rows x (heads*hd); k_cache, v_cache: cache rows of
+/// kv_heads*hd floats; out: rows x (heads*hd). Query row r attends, in order, to the cache rows
+/// slots[row_start[r] + j] for j in [0, row_len[r]) (its sequence's positions 0 .. its own), so rows of several
+/// sequences whose positions sit in scattered cache blocks share one call. The caller has checked every index.
+/// Returns 0 if scratch memory could not be allocated or heads / kv_heads is not a whole number of at most 64
+/// (nothing is written), else 1.
 int lk_attention(lk_pool *pool, int isa, const float *q, const float *k_cache, const float *v_cache, float *out,
-                  int64_t rows, int64_t pos0, int64_t heads, int64_t kv_heads, int64_t hd, float scale);
+                 int64_t rows, const int32_t *slots, const int32_t *row_start, const int32_t *row_len,
+                 int64_t heads, int64_t kv_heads, int64_t hd, float scale);
 
 /// out = silu(gate) * up over n floats.
 void lk_swiglu(lk_pool *pool, const float *gate, const float *up, float *out, int64_t n);

@@ -18,7 +18,7 @@ public enum RopeLayout: Sendable, Equatable {
 
 /// The ops a backend may or may not implement for a given storage type.
 public enum BackendOp: Sendable, Hashable {
-    case getRows, matmul, rmsNorm, rope, attention, swiglu, add, copyRows
+    case getRows, matmul, rmsNorm, rope, attention, swiglu, add, copyRows, storeRows
 }
 
 /// A compute backend: a small set of ops over tensors it owns (the ggml backend idea).
@@ -74,9 +74,10 @@ public protocol Backend: AnyObject, Sendable {
     func gatedMatmul(_ x: any BackendTensor, gate: any BackendTensor, up: any BackendTensor,
                      into out: any BackendTensor, scratch: any BackendTensor, rows: Int) throws
 
-    /// Rotates each head of `x` in place by its position: row `r` has position `firstPosition + r`.
-    /// `inverseFrequencies` has `headDim / 2` entries (already including any frequency scaling).
-    func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, firstPosition: Int,
+    /// Rotates each head of `x` in place by its position: row `r` has position `positions[r]`
+    /// (`positions.count == rows`). `inverseFrequencies` has `headDim / 2` entries (already including any
+    /// frequency scaling).
+    func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, positions: [Int32],
               inverseFrequencies: [Float], layout: RopeLayout) throws
 
     /// Copies rows `[sourceRow, sourceRow + rows)` of `source` to rows starting at `destinationRow` of
@@ -84,12 +85,18 @@ public protocol Backend: AnyObject, Sendable {
     func copyRows(_ source: any BackendTensor, sourceRow: Int, into destination: any BackendTensor,
                   destinationRow: Int, rows: Int) throws
 
-    /// Causal grouped-query attention over a KV cache.
+    /// Copies row `i` of `source` to row `slots[i]` of `destination` for every `i < slots.count` (stores a batch's
+    /// new keys and values into the cache rows its sequences were given). Slots are distinct.
+    func storeRows(_ source: any BackendTensor, into destination: any BackendTensor, slots: [Int32]) throws
+
+    /// Grouped-query attention of each query row over its own sequence's cached keys and values.
     ///
-    /// Query row `r` (position `firstPosition + r`) attends to cache rows `0...firstPosition + r`.
-    /// Query head `h` uses KV head `h / (heads / kvHeads)`. `out` gets `heads * headDim` columns per row.
+    /// Query row `r` attends to the cache rows `layout.slots[layout.rowStart[r] ..< layout.rowStart[r] +
+    /// layout.rowLength[r]]`, in that order (its sequence's positions `0 ... position(r)`), so rows of different
+    /// sequences never see each other's cache. Query head `h` uses KV head `h / (heads / kvHeads)`. `out` gets
+    /// `heads * headDim` columns per row.
     func attention(query: any BackendTensor, keys: any BackendTensor, values: any BackendTensor,
-                   into out: any BackendTensor, rows: Int, firstPosition: Int,
+                   into out: any BackendTensor, rows: Int, layout: AttentionLayout,
                    heads: Int, kvHeads: Int, headDim: Int, scale: Float) throws
 
     /// `out = silu(gate) * up`, elementwise over the first `rows` rows.
@@ -100,6 +107,30 @@ public protocol Backend: AnyObject, Sendable {
 }
 
 extension Backend {
+    /// RoPE for rows at consecutive positions: row `r` has position `firstPosition + r`.
+    public func rope(_ x: any BackendTensor, rows: Int, heads: Int, headDim: Int, firstPosition: Int,
+                     inverseFrequencies: [Float], layout: RopeLayout) throws {
+        guard firstPosition >= 0, rows >= 0, firstPosition + rows <= Int(Int32.max) else {
+            throw BackendError.shapeMismatch("rope of \(rows) rows from position \(firstPosition)")
+        }
+        try rope(x, rows: rows, heads: heads, headDim: headDim,
+                 positions: (0 ..< rows).map { Int32(firstPosition + $0) },
+                 inverseFrequencies: inverseFrequencies, layout: layout)
+    }
+
+    /// Causal attention of one sequence held contiguously: query row `r` (position `firstPosition + r`) attends
+    /// to cache rows `0 ... firstPosition + r`.
+    public func attention(query: any BackendTensor, keys: any BackendTensor, values: any BackendTensor,
+                          into out: any BackendTensor, rows: Int, firstPosition: Int,
+                          heads: Int, kvHeads: Int, headDim: Int, scale: Float) throws {
+        guard firstPosition >= 0, rows >= 0, firstPosition + rows <= Int(Int32.max) else {
+            throw BackendError.shapeMismatch("attention of \(rows) rows from position \(firstPosition)")
+        }
+        try attention(query: query, keys: keys, values: values, into: out, rows: rows,
+                      layout: .contiguous(rows: rows, firstPosition: firstPosition),
+                      heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
+    }
+
     public func matmul(_ x: any BackendTensor, weights: [any BackendTensor], into outputs: [any BackendTensor], rows: Int) throws {
         guard weights.count == outputs.count else {
             throw BackendError.shapeMismatch("\(weights.count) weights for \(outputs.count) outputs")

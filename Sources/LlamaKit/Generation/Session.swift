@@ -55,13 +55,10 @@ public final class Session: @unchecked Sendable {
         cached = prompt
         let promptSeconds = Self.seconds(since: promptStart)
 
-        let stopTokens = model.tokenizer.endOfTurnTokens.union(options.extraStopTokens)
-        var sampler = Sampler(options.sampling)
-        var detokenizer = StreamingDetokenizer(tokenizer: model.tokenizer)
-        var filter = StopStringFilter(options.stopStrings)
-        var generated: [Int32] = []
+        var selector = TokenSelector(prompt: prompt, options: options, tokenizer: model.tokenizer)
         var text = ""
         var reason = StopReason.maxTokens
+        var timeToFirstToken: Double?
         let generationStart = DispatchTime.now()
 
         func emit(_ piece: String) -> Bool {
@@ -70,34 +67,27 @@ public final class Session: @unchecked Sendable {
             return onText(piece)
         }
 
-        var timeToFirstToken: Double?
-        while generated.count < options.maxTokens {
-            if Task.isCancelled { reason = .cancelled; break }
-            let token = sampler.sample(logits: logits, history: cached)
+        generation: while !selector.isExhausted {
+            if Task.isCancelled { reason = .cancelled; _ = emit(selector.finish()); break }
+            let step = try selector.accept(logits: logits)
             if timeToFirstToken == nil { timeToFirstToken = Self.seconds(since: promptStart) }
-            if stopTokens.contains(token) { reason = .endOfTurn(token: token); break }
-            generated.append(token)
-            let piece = filter.push(try detokenizer.append(token))
-            if let stop = filter.matched {
+            switch step {
+            case let .finished(end, piece):
+                reason = end
                 _ = emit(piece)
-                reason = .stopString(stop)
-                break
+                break generation
+            case let .next(token, piece):
+                if !emit(piece) { reason = .cancelled; _ = emit(selector.finish()); break generation }
+                if state.position >= state.contextLength { reason = .contextFull; _ = emit(selector.finish()); break generation }
+                logits = try network.forward([token], state: state)
+                cached.append(token)
             }
-            if !emit(piece) { reason = .cancelled; break }
-            if generated.count == options.maxTokens { break }
-            if state.position >= state.contextLength { reason = .contextFull; break }
-            logits = try network.forward([token], state: state)
-            cached.append(token)
-        }
-        if filter.matched == nil {
-            _ = emit(filter.push(detokenizer.flush()))
-            _ = emit(filter.flush())
         }
         let stats = GenerationStats(promptTokens: prompt.count, evaluatedPromptTokens: prompt.count - reuse,
-                                    generatedTokens: generated.count, promptSeconds: promptSeconds,
+                                    generatedTokens: selector.generated.count, promptSeconds: promptSeconds,
                                     generationSeconds: Self.seconds(since: generationStart),
                                     timeToFirstToken: timeToFirstToken ?? Self.seconds(since: promptStart))
-        return GenerationResult(text: text, tokens: generated, stopReason: reason, stats: stats)
+        return GenerationResult(text: text, tokens: selector.generated, stopReason: reason, stats: stats)
     }
 
     /// Streams a continuation of `prompt` as an `AsyncSequence` of text pieces followed by one

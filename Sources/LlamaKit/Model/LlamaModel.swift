@@ -60,16 +60,22 @@ public final class LlamaModel: Sendable {
         case allPositions
     }
 
+    /// A KV cache of `rows` cache rows on the model's backend (the engine's block pool).
+    public func makeCache(rows: Int) throws -> KVCache {
+        try KVCache(configuration: configuration, backend: backend, rows: rows)
+    }
+
+    /// Scratch activations for passes of up to `capacity` rows.
+    public func makeScratch(capacity: Int) throws -> ForwardScratch {
+        try ForwardScratch(configuration: configuration, backend: backend, capacity: capacity)
+    }
+
     /// Evaluates `tokens` at the state's next positions, appending them to its KV cache.
     ///
     /// - Returns: logits, row-major: `[vocabularySize]` for `.lastPosition`, `[tokens.count, vocabularySize]`
     ///   for `.allPositions`.
     public func forward(_ tokens: [Int32], state: InferenceState, logits selection: LogitsSelection = .lastPosition) throws -> [Float] {
         guard !tokens.isEmpty else { throw ModelError.emptyInput }
-        let vocab = configuration.vocabularySize
-        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocab || Int($0) >= embedding.rows }) {
-            throw ModelError.tokenOutOfRange(id: bad, vocabularySize: min(vocab, embedding.rows))
-        }
         guard state.position + tokens.count <= state.contextLength else {
             throw ModelError.contextOverflow(needed: state.position + tokens.count, contextLength: state.contextLength)
         }
@@ -78,35 +84,57 @@ public final class LlamaModel: Sendable {
         while start < tokens.count {
             let chunk = Array(tokens[start ..< min(tokens.count, start + state.batchCapacity)])
             let isLast = start + chunk.count == tokens.count
-            try evaluate(chunk, state: state)
-            if selection == .allPositions {
-                result += try outputLogits(state: state, rows: chunk.count)
-            } else if isLast {
-                result = try outputLogits(state: state, lastOf: chunk.count)
-            }
+            var builder = BatchBuilder()
+            try builder.add(tokens: chunk, firstPosition: state.position, cacheSlots: state.slots[...],
+                            logits: selection == .allPositions ? .all : isLast ? .last : .none)
+            result += try forward(builder.batch, cache: state.cache, scratch: state.scratch)
             state.position += chunk.count
             start += chunk.count
         }
         return result
     }
 
-    /// Runs every block over one chunk; leaves the final hidden states in `state.x`.
-    private func evaluate(_ tokens: [Int32], state s: InferenceState) throws {
+    /// Evaluates one batch: every row's keys and values go to its cache slot, and each row attends to its own
+    /// sequence's positions (``Batch/attention``).
+    ///
+    /// - Returns: the logits of ``Batch/logitRows``, row-major `[logitRows.count, vocabularySize]`.
+    public func forward(_ batch: Batch, cache: KVCache, scratch: ForwardScratch) throws -> [Float] {
+        let n = batch.count
+        guard n > 0 else { throw ModelError.emptyInput }
+        guard n <= scratch.capacity else {
+            throw ModelError.invalidConfiguration("a batch of \(n) rows exceeds the scratch capacity of \(scratch.capacity)")
+        }
+        guard batch.positions.count == n, batch.slots.count == n,
+              batch.slots.allSatisfy({ $0 >= 0 && Int($0) < cache.rows }),
+              batch.logitRows.allSatisfy({ (0 ..< n).contains($0) })
+        else {
+            throw ModelError.invalidConfiguration("a batch of \(n) rows with \(batch.positions.count) positions, \(batch.slots.count) slots, logits of rows \(batch.logitRows)")
+        }
+        let vocab = configuration.vocabularySize
+        if let bad = batch.tokens.first(where: { $0 < 0 || Int($0) >= vocab || Int($0) >= embedding.rows }) {
+            throw ModelError.tokenOutOfRange(id: bad, vocabularySize: min(vocab, embedding.rows))
+        }
+        try evaluate(batch, cache: cache, scratch: scratch)
+        return batch.logitRows.isEmpty ? [] : try outputLogits(batch.logitRows, of: n, scratch: scratch)
+    }
+
+    /// Runs every block over one batch; leaves the final hidden states in `s.x`.
+    private func evaluate(_ b: Batch, cache: KVCache, scratch s: ForwardScratch) throws {
         let c = configuration
-        let n = tokens.count
-        try backend.getRows(embedding, ids: tokens, into: s.x)
+        let n = b.count
+        try backend.getRows(embedding, ids: b.tokens, into: s.x)
         for (layer, block) in blocks.enumerated() {
             // Attention: x += wo · attention(rope(wq · norm(x)), rope(wk · norm(x)), wv · norm(x))
             try backend.rmsNorm(s.x, weight: block.attentionNorm, epsilon: c.rmsNormEpsilon, into: s.normed, rows: n)
             try backend.matmul(s.normed, weights: block.attention.qkv, into: s.qkv, rows: n)
-            try backend.rope(s.q, rows: n, heads: c.headCount, headDim: c.headDim, firstPosition: s.position,
+            try backend.rope(s.q, rows: n, heads: c.headCount, headDim: c.headDim, positions: b.positions,
                              inverseFrequencies: inverseFrequencies, layout: ropeLayout)
-            try backend.rope(s.k, rows: n, heads: c.kvHeadCount, headDim: c.headDim, firstPosition: s.position,
+            try backend.rope(s.k, rows: n, heads: c.kvHeadCount, headDim: c.headDim, positions: b.positions,
                              inverseFrequencies: inverseFrequencies, layout: ropeLayout)
-            try backend.copyRows(s.k, sourceRow: 0, into: s.keys[layer], destinationRow: s.position, rows: n)
-            try backend.copyRows(s.v, sourceRow: 0, into: s.values[layer], destinationRow: s.position, rows: n)
-            try backend.attention(query: s.q, keys: s.keys[layer], values: s.values[layer], into: s.attended,
-                                  rows: n, firstPosition: s.position, heads: c.headCount, kvHeads: c.kvHeadCount,
+            try backend.storeRows(s.k, into: cache.keys[layer], slots: b.slots)
+            try backend.storeRows(s.v, into: cache.values[layer], slots: b.slots)
+            try backend.attention(query: s.q, keys: cache.keys[layer], values: cache.values[layer], into: s.attended,
+                                  rows: n, layout: b.attention, heads: c.headCount, kvHeads: c.kvHeadCount,
                                   headDim: c.headDim, scale: 1 / Float(c.headDim).squareRoot())
             try backend.matmul(s.attended, weight: block.attention.wo, into: s.projected, rows: n)
             try backend.add(s.projected, into: s.x, rows: n)
@@ -119,20 +147,18 @@ public final class LlamaModel: Sendable {
         }
     }
 
-    /// Logits of the last row of the chunk.
-    private func outputLogits(state s: InferenceState, lastOf rows: Int) throws -> [Float] {
-        try backend.copyRows(s.x, sourceRow: rows - 1, into: s.lastRow, destinationRow: 0, rows: 1)
-        try backend.rmsNorm(s.lastRow, weight: finalNorm, epsilon: configuration.rmsNormEpsilon, into: s.lastRow, rows: 1)
-        let logits = try s.logits(rows: 1)
-        try backend.matmul(s.lastRow, weight: output, into: logits, rows: 1)
-        return try backend.read(logits, rows: 0 ..< 1)
-    }
-
-    /// Logits of every row of the chunk.
-    private func outputLogits(state s: InferenceState, rows: Int) throws -> [Float] {
-        try backend.rmsNorm(s.x, weight: finalNorm, epsilon: configuration.rmsNormEpsilon, into: s.normed, rows: rows)
-        let logits = try s.logits(rows: s.batchCapacity)
-        try backend.matmul(s.normed, weight: output, into: logits, rows: rows)
-        return try backend.read(logits, rows: 0 ..< rows)
+    /// Logits of the chosen rows of the pass: final norm, then the output projection.
+    private func outputLogits(_ rows: [Int], of n: Int, scratch s: ForwardScratch) throws -> [Float] {
+        if rows != Array(0 ..< n) {
+            for (index, row) in rows.enumerated() {
+                try backend.copyRows(s.x, sourceRow: row, into: s.selected, destinationRow: index, rows: 1)
+            }
+            try backend.rmsNorm(s.selected, weight: finalNorm, epsilon: configuration.rmsNormEpsilon, into: s.selected, rows: rows.count)
+        } else {
+            try backend.rmsNorm(s.x, weight: finalNorm, epsilon: configuration.rmsNormEpsilon, into: s.selected, rows: n)
+        }
+        let logits = try s.logits(rows: rows.count)
+        try backend.matmul(s.selected, weight: output, into: logits, rows: rows.count)
+        return try backend.read(logits, rows: 0 ..< rows.count)
     }
 }

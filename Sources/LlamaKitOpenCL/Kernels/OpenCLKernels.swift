@@ -17,6 +17,6 @@ enum OpenCLKernels {
     /// Every kernel in the program (created once after the build).
     static var kernelNames: [String] {
         typeSuffixes.values.sorted().flatMap { ["matvec_\($0)", "matmul_\($0)", "matmul_rows_\($0)", "get_rows_\($0)"] }
-            + ["rms_norm", "rope", "swiglu", "add", "attention", "attention_rows"]
+            + ["rms_norm", "rope", "store_rows", "swiglu", "add", "attention", "attention_rows"]
     }
 }

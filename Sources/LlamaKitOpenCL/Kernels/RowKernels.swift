@@ -70,13 +70,14 @@ extension OpenCLKernels {
         for (int i = lid; i < n; i += size) o[i] = (xr[i] * scale) * weight[i];
     }
 
-    // In place; global size (headDim / 2, heads, rows). Row r has position first_position + r.
-    kernel void rope(global float *x, int ldx, int head_dim, int first_position,
+    // In place; global size (headDim / 2, heads, rows). Row r has position positions[r]: a batch mixes rows
+    // of several sequences, each at its own position.
+    kernel void rope(global float *x, int ldx, int head_dim, global const int *positions,
                      global const float *inverse_frequencies, int interleaved) {
         const int i = get_global_id(0), h = get_global_id(1), r = get_global_id(2);
         const int half_ = head_dim >> 1;
         if (i >= half_) return;
-        const float theta = (float)(first_position + r) * inverse_frequencies[i];
+        const float theta = (float)positions[r] * inverse_frequencies[i];
         const float c = cos(theta), s = sin(theta);
         global float *v = x + (size_t)r * ldx + h * head_dim;
         const int a = interleaved ? 2 * i : i;
@@ -84,6 +85,23 @@ extension OpenCLKernels {
         const float x0 = v[a], x1 = v[b];
         v[a] = x0 * c - x1 * s;
         v[b] = x0 * s + x1 * c;
+    }
+
+    // destination[slots[i], :] = source[i, :]; global size (granules of 4 columns, rows). Source and
+    // destination are different buffers and slots are distinct, so no item reads what another writes.
+    // vload4/vstore4 need only float alignment, so any row width works; the last granule may be partial.
+    kernel void store_rows(global const float *source, global float *destination, int n,
+                           global const int *slots) {
+        const int g = get_global_id(0), i = get_global_id(1);
+        const int e = g << 2;
+        if (e >= n) return;
+        global const float *s = source + (size_t)i * n + e;
+        global float *d = destination + (size_t)slots[i] * n + e;
+        if (e + 4 <= n) {
+            vstore4(vload4(0, s), 0, d);
+        } else {
+            for (int j = 0; e + j < n; j++) d[j] = s[j];
+        }
     }
 
     // out = silu(gate) * up; out may be gate.
