@@ -146,7 +146,9 @@ struct EngineTests {
         let worstGap = await ticker.value
         let lastFirst = events.map(\.first).max()!, firstFinish = events.map(\.finished).min()!
         #expect(lastFirst < firstFinish, "a stream finished (\(firstFinish)) before another started (\(lastFirst))")
-        #expect(worstGap < .milliseconds(250), "the cooperative pool stalled for \(worstGap)")
+        // Compute threads share the cores with the timer, so the OS may delay it a little; a pool blocked by
+        // generation would stall it for whole replies (seconds).
+        #expect(worstGap < .seconds(1), "the cooperative pool stalled for \(worstGap)")
     }
 
     @Test func requestsBeyondTheLimitsAreRefused() async throws {

@@ -102,7 +102,8 @@ struct EngineLoop {
                 switch try s.selector.accept(logits: row) {
                 case let .next(_, text):
                     if !text.isEmpty { s.continuation.yield(.text(text)) }
-                    if s.tokens.count >= configuration.contextLength { finish(s, .contextFull) }
+                    // The new token would sit at position tokens.count - 1: past the context, it cannot be evaluated.
+                    if s.tokens.count > configuration.contextLength { finish(s, .contextFull) }
                 case let .finished(reason, text):
                     if !text.isEmpty { s.continuation.yield(.text(text)) }
                     finish(s, reason, held: "")
