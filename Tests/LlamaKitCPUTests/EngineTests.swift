@@ -47,6 +47,29 @@ struct EngineTests {
         #expect(statistics.prefixCacheHitTokens > 0)
     }
 
+    /// A cache too small for all requests at once: sequences are preempted and evaluated again later, and
+    /// their greedy output is still transformers'.
+    @Test func preemptionDoesNotChangeOutput() async throws {
+        let model = try TestSupport.model()
+        let cases = try GenerationTests.greedyCases()
+        let options = GenerationOptions(maxTokens: 40, sampling: .greedy)
+        let longest = cases.map(\.promptIDs.count).max() ?? 0
+        // Room for about two sequences of prompt + 40 tokens, shared by six.
+        let engine = try InferenceEngine(model: model, configuration: EngineConfiguration(
+            maxSequences: 6, maxBatchTokens: 128, contextLength: 256, cacheTokens: 2 * (longest + 48)))
+        let results = try await withThrowingTaskGroup(of: (Int, GenerationResult).self) { group in
+            for (index, c) in cases.enumerated() {
+                group.addTask { (index, try await engine.complete(prompt: c.promptIDs, options: options)) }
+            }
+            var all: [Int: GenerationResult] = [:]
+            for try await (index, result) in group { all[index] = result }
+            return all
+        }
+        for (index, c) in cases.enumerated() { Self.expectPrefix(of: c, try #require(results[index])) }
+        let statistics = try await Self.waitUntil(engine) { $0.runningSequences == 0 && $0.usedBlocks == 0 }
+        #expect(statistics.preemptions > 0, "no sequence was preempted")
+    }
+
     static func expectPrefix(of c: GenerationTests.GreedyCase, _ result: GenerationResult) {
         #expect(Array(c.ids48.prefix(result.tokens.count)) == result.tokens, "\(c.name): differs from transformers")
         if case let .endOfTurn(token) = result.stopReason, result.tokens.count < c.ids48.count {

@@ -63,6 +63,8 @@ public struct EngineStatistics: Sendable, Equatable {
     /// Forward passes run, and rows evaluated, since the engine started.
     public var steps: Int
     public var evaluatedRows: Int
+    /// Sequences sent back to the queue because the cache had no block for them (evaluated again later).
+    public var preemptions: Int = 0
 
     /// Cache rows in all.
     public var capacityTokens: Int { totalBlocks * blockSize }

@@ -160,6 +160,7 @@ struct EngineLoop {
         statistics.cachedBlocks = blocks.cachedBlocks
         statistics.runningSequences = scheduler.running.count
         statistics.waitingRequests = scheduler.waiting.count
+        statistics.preemptions = scheduler.preemptions
         inbox.publish(statistics)
     }
 

@@ -21,6 +21,8 @@ struct Scheduler {
     let maxBatchTokens: Int
     private(set) var running: [EngineSequence] = []
     private(set) var waiting: [EngineSequence] = []
+    /// Sequences sent back to the queue for want of cache blocks, since the start.
+    private(set) var preemptions = 0
 
     init(maxSequences: Int, maxBatchTokens: Int) {
         self.maxSequences = maxSequences
@@ -76,6 +78,7 @@ struct Scheduler {
                 blocks.release(victim.blocks)
                 victim.resetCache()
                 waiting.insert(victim, at: 0)
+                preemptions += 1
             }
         }
 
@@ -92,11 +95,13 @@ struct Scheduler {
             }
             let count = min(sequence.pending, budget)
             guard Self.reserve(sequence, upTo: sequence.computed + count, blocks: &blocks) else {
+                // A waiting request holds no blocks (its shared prefix is looked up again when it is admitted),
+                // so running sequences can always reclaim them.
+                blocks.release(sequence.blocks)
+                sequence.resetCache()
                 if running.isEmpty && pieces.isEmpty {
                     // Nothing runs, and still no room: this request alone does not fit the cache.
                     waiting.removeFirst()
-                    blocks.release(sequence.blocks)
-                    sequence.resetCache()
                     starved.append(sequence)
                     continue
                 }
