@@ -61,9 +61,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     ///
     /// `instructionSet` caps the kernel level (default: the best the CPU offers); tests use it to run the
     /// AVX2 and portable kernels on machines that have more. `blasMinimumRows` defaults to where the prompt
-    /// kernels overtake the small-batch kernel: 16 rows for the AVX-512 tiles, 64 for OpenBLAS at AVX2 (an
-    /// AMD Zen 3 with 2 threads: at 16 rows the small-batch kernel took 0.32 ms on a 1536×576 Q4_1 matrix where
-    /// sgemm took 0.50, and they met at 64).
+    /// kernels overtake the small-batch kernel: 16 rows for the AVX-512 tiles, 64 for OpenBLAS at AVX2 (measured
+    /// in Docs/Performance.md).
     public init(threads: Int? = nil, blasMinimumRows: Int? = nil, activationPrecision: ActivationPrecision = .float32,
                 instructionSet: InstructionSet? = nil) {
         self.activationPrecision = activationPrecision

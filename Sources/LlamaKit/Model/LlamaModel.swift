@@ -76,6 +76,8 @@ public final class LlamaModel: Sendable {
     ///   for `.allPositions`.
     public func forward(_ tokens: [Int32], state: InferenceState, logits selection: LogitsSelection = .lastPosition) throws -> [Float] {
         guard !tokens.isEmpty else { throw ModelError.emptyInput }
+        // Every token up front: a bad one in a later chunk must not leave the earlier ones in the cache.
+        try checkTokens(tokens)
         guard state.position + tokens.count <= state.contextLength else {
             throw ModelError.contextOverflow(needed: state.position + tokens.count, contextLength: state.contextLength)
         }
@@ -110,12 +112,16 @@ public final class LlamaModel: Sendable {
         else {
             throw ModelError.invalidConfiguration("a batch of \(n) rows with \(batch.positions.count) positions, \(batch.slots.count) slots, logits of rows \(batch.logitRows)")
         }
-        let vocab = configuration.vocabularySize
-        if let bad = batch.tokens.first(where: { $0 < 0 || Int($0) >= vocab || Int($0) >= embedding.rows }) {
-            throw ModelError.tokenOutOfRange(id: bad, vocabularySize: min(vocab, embedding.rows))
-        }
+        try checkTokens(batch.tokens)
         try evaluate(batch, cache: cache, scratch: scratch)
         return batch.logitRows.isEmpty ? [] : try outputLogits(batch.logitRows, of: n, scratch: scratch)
+    }
+
+    private func checkTokens(_ tokens: [Int32]) throws {
+        let vocab = configuration.vocabularySize
+        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocab || Int($0) >= embedding.rows }) {
+            throw ModelError.tokenOutOfRange(id: bad, vocabularySize: min(vocab, embedding.rows))
+        }
     }
 
     /// Runs every block over one batch; leaves the final hidden states in `s.x`.
