@@ -64,7 +64,7 @@ struct LlamaBatchedBench: ParsableCommand {
         }
     }
 
-    struct Row: Encodable {
+    struct Row {
         let n_kv_max, n_batch, n_ubatch, flash_attn, is_pp_shared, n_gpu_layers, n_threads, n_threads_batch: Int
         let pp, tg, pl, n_kv: Int
         let t_pp, speed_pp, t_tg, speed_tg, t, speed: Double
@@ -116,7 +116,7 @@ struct LlamaBatchedBench: ParsableCommand {
                                   t_pp: tPP, speed_pp: tPP > 0 ? Double(sharedPrompt ? pp : pl * pp) / tPP : 0,
                                   t_tg: tTG, speed_tg: tTG > 0 ? Double(pl * tg) / tTG : 0,
                                   t: t, speed: t > 0 ? Double(nKV) / t : 0)
-                    try emit(row)
+                    emit(row)
                 }
             }
         }
@@ -158,11 +158,17 @@ struct LlamaBatchedBench: ParsableCommand {
         return passes
     }
 
-    private func emit(_ row: Row) throws {
+    private func emit(_ row: Row) {
         if outputFormat == "jsonl" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(row), as: UTF8.self))
+            // Fields in llama.cpp's order, times and speeds with six decimals as it prints them.
+            let settings = [("n_kv_max", row.n_kv_max), ("n_batch", row.n_batch), ("n_ubatch", row.n_ubatch),
+                            ("flash_attn", row.flash_attn), ("is_pp_shared", row.is_pp_shared),
+                            ("n_gpu_layers", row.n_gpu_layers), ("n_threads", row.n_threads),
+                            ("n_threads_batch", row.n_threads_batch), ("pp", row.pp), ("tg", row.tg), ("pl", row.pl),
+                            ("n_kv", row.n_kv)].map { "\"\($0.0)\": \($0.1)" }
+            let timings = [("t_pp", row.t_pp), ("speed_pp", row.speed_pp), ("t_tg", row.t_tg), ("speed_tg", row.speed_tg),
+                           ("t", row.t), ("speed", row.speed)].map { "\"\($0.0)\": " + String(format: "%f", $0.1) }
+            print("{" + (settings + timings).joined(separator: ", ") + "}")
         } else {
             print(String(format: "|%6d | %6d | %4d | %6d | %8.3f | %8.2f | %8.3f | %8.2f | %8.3f | %8.2f |",
                          row.pp, row.tg, row.pl, row.n_kv, row.t_pp, row.speed_pp, row.t_tg, row.speed_tg, row.t, row.speed))
