@@ -107,7 +107,9 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         guard type == .f32 else { throw BackendError.unsupported(op: .copyRows, type: type, backend: name) }
         let (count, overflow) = rows.multipliedReportingOverflow(by: columns * 4)
         guard !overflow, rows >= 0, columns >= 0 else { throw BackendError.outOfMemory(bytes: Int.max, backend: name) }
-        let allocation = HostAllocation(count: count)
+        guard let allocation = HostAllocation(mappingAtLeast: count) else {
+            throw BackendError.outOfMemory(bytes: count, backend: name)
+        }
         return CPUTensor(type: .f32, rows: rows, columns: columns, rowBytes: columns * 4,
                          pointer: allocation.pointer, owner: allocation)
     }

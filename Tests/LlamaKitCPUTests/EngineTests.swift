@@ -189,6 +189,21 @@ struct EngineTests {
 
         #expect(throws: EngineError.self) { try InferenceEngine(model: model, configuration: EngineConfiguration(maxSequences: 0)) }
         #expect(throws: EngineError.self) {
+            try InferenceEngine(model: model, configuration: EngineConfiguration(maxBatchTokens: 1 << 40))
+        }
+        #expect(throws: EngineError.self) {
+            try InferenceEngine(model: model, configuration: EngineConfiguration(maxSequences: 4096, contextLength: 1 << 24))
+        }
+        #expect(throws: EngineError.self) {
+            try InferenceEngine(model: model, configuration: EngineConfiguration(blockSize: -16))
+        }
+        // A cache the system cannot map (2^31 positions: 1.6 TB per layer for SmolLM2) is an error, not a trap.
+        if (try? String(contentsOfFile: "/proc/sys/vm/overcommit_memory", encoding: .utf8))?.hasPrefix("1") != true {
+            #expect(throws: BackendError.self) {
+                try InferenceEngine(model: model, configuration: EngineConfiguration(cacheTokens: Int(Int32.max)))
+            }
+        }
+        #expect(throws: EngineError.self) {
             try InferenceEngine(model: model, configuration: EngineConfiguration(maxSequences: 8, maxBatchTokens: 4))
         }
     }

@@ -26,10 +26,12 @@ public struct EngineConfiguration: Sendable, Equatable {
 
     /// Cache blocks the configuration asks for, after checking every limit.
     func blockCount() throws -> Int {
-        let limits = [("maxSequences", maxSequences), ("maxBatchTokens", maxBatchTokens), ("contextLength", contextLength),
-                      ("blockSize", blockSize)]
-        for (name, value) in limits where value < 1 {
-            throw EngineError.invalidConfiguration("\(name) must be positive (got \(value))")
+        // Upper bounds keep a mistyped option from asking for a runaway allocation (scratch grows with
+        // maxBatchTokens, the cache with maxSequences × contextLength).
+        let limits = [("maxSequences", maxSequences, 4096), ("maxBatchTokens", maxBatchTokens, 65536),
+                      ("contextLength", contextLength, 1 << 24), ("blockSize", blockSize, 4096)]
+        for (name, value, bound) in limits where value < 1 || value > bound {
+            throw EngineError.invalidConfiguration("\(name) must be between 1 and \(bound) (got \(value))")
         }
         guard maxQueued >= 0 else { throw EngineError.invalidConfiguration("maxQueued must not be negative") }
         guard maxBatchTokens >= maxSequences else {

@@ -49,24 +49,45 @@ public final class HostAllocation: @unchecked Sendable {
     /// Mapped allocations at least this large ask for transparent huge pages (Linux).
     private static let hugePageThreshold = 8 << 20
 
-    public init(count: Int, alignment: Int = 64) {
+    private init(pointer: UnsafeMutableRawPointer, count: Int, mapped: Bool) {
+        self.pointer = pointer
         self.count = count
+        self.mapped = mapped
+    }
+
+    public convenience init(count: Int, alignment: Int = 64) {
         let size = max(count, 1)
-        if size >= Self.mapThreshold, alignment <= 4096,
-           let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), base != MAP_FAILED {
-            self.pointer = base
-            self.mapped = true
-            #if os(Linux)
-            // Very large buffers (a big model's KV cache): 2 MiB pages spare attention a TLB miss per cached
-            // position (measured: 15% faster at 4096 positions of an 8B model). Smaller ones keep 4 KiB pages,
-            // so they stay resident only as far as they are used.
-            if size >= Self.hugePageThreshold { _ = madvise(base, size, MADV_HUGEPAGE) }
-            #endif
+        if size >= Self.mapThreshold, alignment <= 4096, let base = Self.map(size) {
+            self.init(pointer: base, count: count, mapped: true)
         } else {
-            self.pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: alignment)
-            self.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-            self.mapped = false
+            let pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: alignment)
+            pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+            self.init(pointer: pointer, count: count, mapped: false)
         }
+    }
+
+    /// A zero-filled allocation of `count` bytes, or `nil` when the system refuses one that large (for sizes that
+    /// come from options or files: the heap would trap instead of failing).
+    public convenience init?(mappingAtLeast count: Int) {
+        guard max(count, 1) >= Self.mapThreshold else {
+            self.init(count: count)
+            return
+        }
+        guard let base = Self.map(max(count, 1)) else { return nil }
+        self.init(pointer: base, count: count, mapped: true)
+    }
+
+    private static func map(_ size: Int) -> UnsafeMutableRawPointer? {
+        guard let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), base != MAP_FAILED else {
+            return nil
+        }
+        #if os(Linux)
+        // Very large buffers (a big model's KV cache): 2 MiB pages spare attention a TLB miss per cached
+        // position (measured: 15% faster at 4096 positions of an 8B model). Smaller ones keep 4 KiB pages,
+        // so they stay resident only as far as they are used.
+        if size >= Self.hugePageThreshold { _ = madvise(base, size, MADV_HUGEPAGE) }
+        #endif
+        return base
     }
 
     /// Copies `values` into a new allocation.
