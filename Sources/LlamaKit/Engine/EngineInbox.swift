@@ -32,7 +32,7 @@ final class EngineInbox: Sendable {
         state = Mutex(State(statistics: statistics))
     }
 
-    /// Queues a request; `nil` id when the engine is shut down or full (the error says which).
+    /// Queues a request and returns its id, or the reason it was refused (shut down, or too many outstanding).
     func submit(prompt: [Int32], options: GenerationOptions,
                 continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation) -> Result<UInt64, EngineError> {
         let result: Result<UInt64, EngineError> = state.withLock { s in

@@ -106,7 +106,7 @@ struct EngineLoop {
                     if s.tokens.count > configuration.contextLength { finish(s, .contextFull) }
                 case let .finished(reason, text):
                     if !text.isEmpty { s.continuation.yield(.text(text)) }
-                    finish(s, reason, held: "")
+                    finish(s, reason)
                 }
             } catch {
                 fail(s, error)
@@ -125,9 +125,10 @@ struct EngineLoop {
         }
     }
 
-    /// Ends a request: streams what text was held back and the result, and frees its blocks.
-    private mutating func finish(_ s: EngineSequence, _ reason: StopReason, held: String? = nil) {
-        let rest = held ?? s.selector.finish()
+    /// Ends a request: streams what text was still held back (nothing when the selector itself ended it) and
+    /// the result, and frees its blocks.
+    private mutating func finish(_ s: EngineSequence, _ reason: StopReason) {
+        let rest = s.selector.finish()
         if !rest.isEmpty { s.continuation.yield(.text(rest)) }
         let end = DispatchTime.now()
         let admitted = s.admitted ?? end, first = s.firstToken ?? end
