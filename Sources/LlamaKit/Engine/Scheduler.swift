@@ -37,8 +37,7 @@ struct Scheduler {
     mutating func remove(_ sequence: EngineSequence, blocks: inout KVBlockManager) {
         running.removeAll { $0 === sequence }
         waiting.removeAll { $0 === sequence }
-        blocks.release(sequence.blocks)
-        sequence.resetCache()
+        Self.releaseCache(of: sequence, blocks: &blocks)
     }
 
     /// The next step's pieces. Sequences that cannot get a cache block even with every other one preempted
@@ -65,8 +64,7 @@ struct Scheduler {
                 guard let victim = running.last else { break }
                 if victim === sequence && running.count == 1 {
                     running.removeLast()
-                    blocks.release(sequence.blocks)
-                    sequence.resetCache()
+                    Self.releaseCache(of: sequence, blocks: &blocks)
                     starved.append(sequence)
                     break
                 }
@@ -75,8 +73,7 @@ struct Scheduler {
                     budget += pieces[planned].count
                     pieces.remove(at: planned)
                 }
-                blocks.release(victim.blocks)
-                victim.resetCache()
+                Self.releaseCache(of: victim, blocks: &blocks)
                 waiting.insert(victim, at: 0)
                 preemptions += 1
             }
@@ -97,8 +94,7 @@ struct Scheduler {
             guard Self.reserve(sequence, upTo: sequence.computed + count, blocks: &blocks) else {
                 // A waiting request holds no blocks (its shared prefix is looked up again when it is admitted),
                 // so running sequences can always reclaim them.
-                blocks.release(sequence.blocks)
-                sequence.resetCache()
+                Self.releaseCache(of: sequence, blocks: &blocks)
                 if running.isEmpty && pieces.isEmpty {
                     // Nothing runs, and still no room: this request alone does not fit the cache.
                     waiting.removeFirst()
@@ -113,6 +109,12 @@ struct Scheduler {
             budget -= count
         }
         return (pieces, starved)
+    }
+
+    /// Returns the sequence's blocks; it will be evaluated from the start if it runs again.
+    private static func releaseCache(of sequence: EngineSequence, blocks: inout KVBlockManager) {
+        blocks.release(sequence.blocks)
+        sequence.resetCache()
     }
 
     /// Gives `sequence` blocks for positions up to `end`; false (nothing kept) if the cache has too few.
